@@ -1,0 +1,96 @@
+// Command attache is the whole of Attaché: web UI, JSON API, workers and
+// administration commands, in one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what commands get from the process: streams and environment.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+var commands = []command{
+	{"serve", "run the web UI, API and workers", runServe},
+	{"migrate", "apply pending database migrations", runMigrate},
+	{"demo", "load demo data into an empty database", runDemo},
+	{"user create", "create a user (and optionally a membership)", runUserCreate},
+	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
+	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
+	{"version", "print the version", runVersion},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if err := run(ctx, e, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "attache:", err)
+		}
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCode lets a command choose its exit status.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func run(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		return nil
+	}
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c.run(ctx, e, args[len(words):])
+		}
+	}
+	usage(e.stderr)
+	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Attaché — digital diplomacy platform\n\nUsage: attache COMMAND [flags]\n\nCommands:")
+	cs := append([]command(nil), commands...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun `attache COMMAND -h` for the flags of a command. Every flag can also be set with an ATTACHE_* environment variable (--smtp-host → ATTACHE_SMTP_HOST) or in a --config file.")
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,114 @@
+// Package api serves the JSON API v1 under /api/v1: bearer-token
+// authentication, RFC 9457 problems, and the OpenAPI 3.1 document.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/attache-project/attache/internal/audit"
+	"github.com/attache-project/attache/internal/auth"
+	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/org"
+)
+
+// API holds what the handlers need.
+type API struct {
+	DB   *db.DB
+	Auth *auth.Service
+	Orgs *org.Service
+	Log  *slog.Logger
+}
+
+// Register adds every API route to rt.
+func (a *API) Register(rt *httpx.Router) {
+	pub := func(m, p string, h http.HandlerFunc) {
+		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Public}, h)
+	}
+	signed := func(m, p string, h http.HandlerFunc) {
+		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, a.authenticate(h))
+	}
+	inOrg := func(m, p string, action authz.Action, h orgHandler) {
+		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, a.authenticate(a.orgScoped(action, h)))
+	}
+
+	pub("GET", "/api/v1/openapi.json", serveOpenAPI)
+	signed("GET", "/api/v1/me", a.me)
+	signed("GET", "/api/v1/orgs", a.listOrgs)
+	signed("POST", "/api/v1/orgs", a.createOrg)
+	inOrg("GET", "/api/v1/orgs/{org}", authz.ViewOrg, a.getOrg)
+	inOrg("PATCH", "/api/v1/orgs/{org}", authz.ManageOrg, a.updateOrg)
+	inOrg("GET", "/api/v1/orgs/{org}/members", authz.ViewMembers, a.listMembers)
+	inOrg("PUT", "/api/v1/orgs/{org}/members/{user}", authz.ManageMembers, a.setMemberRole)
+	inOrg("DELETE", "/api/v1/orgs/{org}/members/{user}", authz.ManageMembers, a.removeMember)
+	inOrg("GET", "/api/v1/orgs/{org}/invitations", authz.ManageMembers, a.listInvitations)
+	inOrg("POST", "/api/v1/orgs/{org}/invitations", authz.ManageMembers, a.createInvitation)
+	inOrg("DELETE", "/api/v1/orgs/{org}/invitations/{id}", authz.ManageMembers, a.revokeInvitation)
+	inOrg("GET", "/api/v1/orgs/{org}/audit", authz.ViewAudit, a.listAudit)
+	signed("GET", "/api/v1/tokens", a.listTokens)
+	signed("POST", "/api/v1/tokens", a.createToken)
+	signed("DELETE", "/api/v1/tokens/{id}", a.revokeToken)
+	// Anything else under /api/ is a JSON 404, not the HTML one.
+	pub("GET", "/api/", a.notFound)
+}
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, Problem{Type: problemBase + "not-found", Status: http.StatusNotFound, Detail: "no such API endpoint; see /api/v1/openapi.json"})
+}
+
+// authenticate resolves the bearer token into a principal or answers 401.
+func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="attache"`)
+			writeProblem(w, r, Problem{Type: problemBase + "unauthenticated", Status: http.StatusUnauthorized, Detail: "send an API token as `Authorization: Bearer att_…`"})
+			return
+		}
+		u, err := a.Auth.TokenUser(r.Context(), strings.TrimSpace(tok))
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="attache", error="invalid_token"`)
+			writeProblem(w, r, Problem{Type: problemBase + "unauthenticated", Status: http.StatusUnauthorized, Detail: "the API token is unknown, expired or revoked"})
+			return
+		}
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		p, err := a.Auth.Principal(r.Context(), u)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(httpx.WithPrincipal(r.Context(), u, p)))
+	}
+}
+
+type orgHandler func(w http.ResponseWriter, r *http.Request, p *authz.Principal, o org.Org)
+
+// orgScoped resolves {org} (id or slug) and checks the action before the
+// handler sees anything of the organisation.
+func (a *API) orgScoped(action authz.Action, h orgHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := httpx.PrincipalFrom(r.Context())
+		o, err := a.Orgs.Resolve(r.Context(), p, r.PathValue("org"), action)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		h(w, r, p, o)
+	}
+}
+
+func actor(r *http.Request) audit.Actor { return httpx.ActorFrom(r) }
+
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}

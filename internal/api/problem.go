@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/attache-project/attache/internal/auth"
+	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/org"
+)
+
+// Problem is an RFC 9457 problem details object. Errors lists the offending
+// fields when the request was invalid.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldIssue `json:"errors,omitempty"`
+}
+
+// FieldIssue names one invalid field (a JSON Pointer) and the reason.
+type FieldIssue struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+const problemBase = "https://attache.invalid/problems/"
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	p.Instance = r.URL.Path
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError maps domain errors to problems; anything unknown is a 500,
+// logged by the caller's middleware.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *org.FieldError
+	var afe *auth.FieldError
+	var rl *auth.RateLimitedError
+	switch {
+	case errors.As(err, &fe):
+		invalid(w, r, fe.Field, fe.Reason)
+	case errors.As(err, &afe):
+		invalid(w, r, afe.Field, afe.Reason)
+	case errors.As(err, &rl):
+		w.Header().Set("Retry-After", fmt.Sprint(int(rl.RetryAfter.Seconds())))
+		writeProblem(w, r, Problem{Type: problemBase + "rate-limited", Status: http.StatusTooManyRequests, Detail: rl.Error()})
+	case errors.Is(err, authz.ErrNotMember), errors.Is(err, db.ErrNotFound):
+		writeProblem(w, r, Problem{Type: problemBase + "not-found", Status: http.StatusNotFound, Detail: "no such resource, or it is not visible to you"})
+	case errors.Is(err, authz.ErrForbidden):
+		writeProblem(w, r, Problem{Type: problemBase + "forbidden", Status: http.StatusForbidden, Detail: authz.ErrForbidden.Error()})
+	case errors.Is(err, errConflict), errors.Is(err, org.ErrLastAdmin):
+		writeProblem(w, r, Problem{Type: problemBase + "conflict", Status: http.StatusConflict, Detail: err.Error()})
+	default:
+		a.Log.Error("api error", "path", r.URL.Path, "err", err)
+		writeProblem(w, r, Problem{Status: http.StatusInternalServerError, Detail: "an internal error occurred; it has been logged"})
+	}
+}
+
+var errConflict = errors.New("conflict")
+
+func invalid(w http.ResponseWriter, r *http.Request, field, reason string) {
+	writeProblem(w, r, Problem{
+		Type: problemBase + "invalid-request", Title: "Your request is not valid.", Status: http.StatusUnprocessableEntity,
+		Detail: field + " " + reason, Errors: []FieldIssue{{Pointer: "/" + field, Detail: reason}},
+	})
+}
+
+const maxBody = 1 << 20
+
+// decode reads a JSON object into v strictly: one object, no unknown
+// fields, at most 1 MiB. It writes the problem itself and returns false on
+// failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeProblem(w, r, Problem{Type: problemBase + "unsupported-media-type", Status: http.StatusUnsupportedMediaType, Detail: "send application/json"})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
+		err = errors.New("extra data after the JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	p := Problem{Type: problemBase + "malformed-json", Title: "The request body is not valid JSON for this operation.", Status: http.StatusBadRequest, Detail: err.Error()}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		p.Status, p.Detail = http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB"
+	case errors.As(err, &se):
+		p.Detail = fmt.Sprintf("syntax error at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		p.Detail = fmt.Sprintf("field %q must be a %s", te.Field, te.Type)
+		p.Errors = []FieldIssue{{Pointer: "/" + strings.ReplaceAll(te.Field, ".", "/"), Detail: "must be a " + te.Type.String()}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		p.Detail = fmt.Sprintf("unknown field %q", f)
+		p.Errors = []FieldIssue{{Pointer: "/" + f, Detail: "is not a field of this operation"}}
+	case errors.Is(err, io.EOF):
+		p.Detail = "the request body is empty; send a JSON object"
+	}
+	writeProblem(w, r, p)
+	return false
+}

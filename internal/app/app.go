@@ -1,0 +1,142 @@
+// Package app wires the store, the services and the HTTP handlers together.
+// cmd/attache builds an App from the configuration; tests build one on a
+// test database.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/attache-project/attache/internal/api"
+	"github.com/attache-project/attache/internal/auth"
+	"github.com/attache-project/attache/internal/config"
+	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/mail"
+	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/secret"
+	"github.com/attache-project/attache/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X …/internal/app.Version=…".
+var Version = "dev"
+
+// App is a running Attaché: store, services and HTTP handler.
+type App struct {
+	Config *config.Config
+	Log    *slog.Logger
+	DB     *db.DB
+	Auth   *auth.Service
+	Orgs   *org.Service
+	Router *httpx.Router
+	reg    *prometheus.Registry
+}
+
+// Open connects to the database, applies migrations and builds the services.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	d, err := db.Open(ctx, cfg.Data, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if applied, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if len(applied) > 0 {
+		log.Info("database migrated", "applied", applied, "dialect", d.Dialect)
+	}
+	key, err := secret.LoadKey(cfg.SecretKey, filepath.Join(cfg.Data, "secret.key"))
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	box, err := secret.New(key)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Orgs: &org.Service{DB: d}}
+	a.Auth = &auth.Service{DB: d, Box: box, Log: log, BaseURL: cfg.BaseURL, SessionTTL: time.Duration(cfg.SessionDays) * 24 * time.Hour}
+	if cfg.SMTPHost != "" {
+		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
+	}
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler builds the whole HTTP handler: operations endpoints, API, web UI.
+func (a *App) Handler(ctx context.Context) (http.Handler, error) {
+	a.reg = prometheus.NewRegistry()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := httpx.NewMetrics(a.reg)
+	rt := httpx.NewRouter()
+	a.Router = rt
+	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/healthz", Access: httpx.Public}, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/readyz", Access: httpx.Public}, a.readyz)
+	rt.Handle(httpx.Route{Method: "GET", Pattern: "/metrics", Access: httpx.Public}, promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Log: a.Log}).Register(rt)
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Log: a.Log, Config: a.Config, Version: Version})
+	if err != nil {
+		return nil, err
+	}
+	w.Register(rt)
+
+	var h http.Handler = rt.Mux
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = httpx.SecurityHeaders(h)
+	h = httpx.Observe(a.Log, metrics, h)
+	return h, nil
+}
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := a.DB.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unreachable")
+		return
+	}
+	n, err := a.DB.Pending(ctx)
+	if err != nil || n > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "migrations pending: %d\n", n)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Serve runs the HTTP server until ctx is cancelled, then shuts down
+// gracefully within 15 seconds.
+func (a *App) Serve(ctx context.Context, h http.Handler) error {
+	srv := &http.Server{Addr: a.Config.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.Log.Info("serving", "addr", "http://"+a.Config.Addr, "base_url", a.Config.BaseURL, "database", string(a.DB.Dialect), "version", Version)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Package auth holds users and their credentials: passwords, browser
+// sessions, API tokens, TOTP second factors with recovery codes, password
+// resets, invitations and OpenID Connect sign-in.
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/attache-project/attache/internal/db"
+)
+
+// User is a person who can sign in.
+type User struct {
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	Locale       string    `json:"locale"`
+	TimeZone     string    `json:"time_zone"`
+	TOTPEnabled  bool      `json:"totp_enabled"`
+	Disabled     bool      `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	passwordHash string
+	totpSealed   string
+}
+
+// FieldError says which input field is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// NormaliseEmail checks an email address and returns its canonical (lower
+// case, bare) form.
+func NormaliseEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", &FieldError{"email", "is required"}
+	}
+	if len(s) > 254 {
+		return "", &FieldError{"email", "must be at most 254 characters"}
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", &FieldError{"email", "is not a valid email address (expected name@example.org)"}
+	}
+	return strings.ToLower(a.Address), nil
+}
+
+// CheckName validates a person's display name.
+func CheckName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", &FieldError{"name", "is required"}
+	}
+	if utf8.RuneCountInString(name) > 120 {
+		return "", &FieldError{"name", "must be at most 120 characters"}
+	}
+	return name, nil
+}
+
+const userColumns = "id, email, name, password_hash, locale, time_zone, totp_secret, totp_enabled, disabled, created_at"
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.passwordHash, &u.Locale, &u.TimeZone, &u.totpSealed, &u.TOTPEnabled, &u.Disabled, &u.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, db.ErrNotFound
+	}
+	return u, err
+}
+
+// GetUser loads a user by id.
+func GetUser(ctx context.Context, q db.Queryer, id int64) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		err = fmt.Errorf("get user: %w", err)
+	}
+	return u, err
+}
+
+// GetUserByEmail loads a user by (normalised) email.
+func GetUserByEmail(ctx context.Context, q db.Queryer, email string) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email))))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		err = fmt.Errorf("get user by email: %w", err)
+	}
+	return u, err
+}
+
+// insertUser stores a new user with an already hashed password.
+func insertUser(ctx context.Context, q db.Queryer, u *User) error {
+	u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	if u.Locale == "" {
+		u.Locale = "en"
+	}
+	if u.TimeZone == "" {
+		u.TimeZone = "UTC"
+	}
+	err := q.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, locale, time_zone, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, u.Email, u.Name, u.passwordHash, u.Locale, u.TimeZone, u.CreatedAt).Scan(&u.ID)
+	if db.IsUniqueViolation(err) {
+		return &FieldError{"email", "an account with this email address already exists"}
+	}
+	if err != nil {
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+func setPasswordHash(ctx context.Context, q db.Queryer, userID int64, hash string) error {
+	_, err := q.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+	return err
+}
