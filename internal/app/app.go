@@ -65,6 +65,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Orgs: &org.Service{DB: d}}
 	a.Auth = &auth.Service{DB: d, Box: box, Log: log, BaseURL: cfg.BaseURL, SessionTTL: time.Duration(cfg.SessionDays) * 24 * time.Hour}
+	if cfg.OIDCIssuer != "" {
+		a.Auth.OIDC = &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCID, ClientSecret: cfg.OIDCSecret, RedirectURL: cfg.BaseURL + "/login/oidc/callback"}
+	}
 	if cfg.SMTPHost != "" {
 		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}

@@ -30,6 +30,7 @@ type Service struct {
 	BaseURL    string
 	SessionTTL time.Duration
 	Now        func() time.Time
+	OIDC       *OIDC // nil when single sign-on is not configured
 }
 
 func (s *Service) now() time.Time {
