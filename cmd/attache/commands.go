@@ -131,6 +131,53 @@ func runUserCreate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+func runOrgCreate(ctx context.Context, e *env, args []string) error {
+	var o org.Org
+	var kind, parent, admin string
+	a, err := open(ctx, e, "org create", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&o.Name, "name", "", "organisation name (required)")
+		fs.StringVar(&o.Slug, "slug", "", "short name used in URLs (default: from the name)")
+		fs.StringVar(&kind, "kind", "programme", "programme, ministry, mission or partner")
+		fs.StringVar(&parent, "parent", "", "parent ministry (slug or id) of a mission")
+		fs.StringVar(&o.Country, "country", "", "ISO 3166-1 alpha-2 country code")
+		fs.StringVar(&o.TimeZone, "time-zone", "UTC", "IANA time zone, e.g. Europe/Kyiv")
+		fs.StringVar(&admin, "admin", "", "email of an existing user who becomes admin of the organisation")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	o.Kind = org.Kind(kind)
+	if o.Slug == "" {
+		o.Slug = org.Slugify(o.Name)
+	}
+	if parent != "" {
+		p, err := findOrg(ctx, a, parent)
+		if err != nil {
+			return err
+		}
+		o.ParentID = p.ID
+	}
+	var adminID int64
+	if admin != "" {
+		u, err := auth.GetUserByEmail(ctx, a.DB.R(), admin)
+		if err != nil {
+			return fmt.Errorf("--admin: no user with email %q (create it first with `attache user create`)", admin)
+		}
+		adminID = u.ID
+	}
+	if err := a.Orgs.CreateBootstrap(ctx, audit.CLI, &o); err != nil {
+		return err
+	}
+	if adminID != 0 {
+		if err := a.Orgs.AddMemberAudited(ctx, audit.CLI, o, adminID, authz.Admin); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "created organisation %d (%s, %s)\n", o.ID, o.Slug, o.Kind)
+	return nil
+}
+
 func findOrg(ctx context.Context, a *app.App, ref string) (org.Org, error) {
 	o, err := org.GetOrgBySlug(ctx, a.DB.R(), ref)
 	if errors.Is(err, db.ErrNotFound) {

@@ -33,6 +33,7 @@ var commands = []command{
 	{"serve", "run the web UI, API and workers", runServe},
 	{"migrate", "apply pending database migrations", runMigrate},
 	{"demo", "load demo data into an empty database", runDemo},
+	{"org create", "create an organisation (the first programme, or any other)", runOrgCreate},
 	{"user create", "create a user (and optionally a membership)", runUserCreate},
 	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
@@ -44,12 +45,12 @@ func main() {
 	defer stop()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	if err := run(ctx, e, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "attache:", err)
-		}
 		var ec exitCode
 		if errors.As(err, &ec) {
-			os.Exit(int(ec))
+			os.Exit(int(ec)) // the command has already said why
+		}
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "attache:", err)
 		}
 		os.Exit(1)
 	}
