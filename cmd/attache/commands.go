@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/attache-project/attache/internal/app"
@@ -235,6 +237,33 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "audit log intact: %d entries verified\n", n)
+	return nil
+}
+
+func runSecretRotate(ctx context.Context, e *env, args []string) error {
+	var newKey string
+	a, err := open(ctx, e, "secret rotate", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&newKey, "new-secret-key", "", "base64 of the new 32-byte key (default: a random one, printed)")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var k []byte
+	if newKey != "" {
+		if k, err = base64.StdEncoding.DecodeString(newKey); err != nil || len(k) != 32 {
+			return errors.New("--new-secret-key must be the base64 encoding of 32 bytes")
+		}
+	}
+	k, n, err := a.RotateSecretKey(ctx, k)
+	if err != nil {
+		return err
+	}
+	if a.Config.SecretKey == "" {
+		fmt.Fprintf(e.stdout, "re-encrypted %d secrets; the new key is in %s\n", n, filepath.Join(a.Config.Data, "secret.key"))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "re-encrypted %d secrets; set ATTACHE_SECRET_KEY on every instance to the new key now:\n%s\n", n, base64.StdEncoding.EncodeToString(k))
 	return nil
 }
 

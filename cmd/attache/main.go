@@ -37,6 +37,7 @@ var commands = []command{
 	{"user create", "create a user (and optionally a membership)", runUserCreate},
 	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
+	{"secret rotate", "re-encrypt secrets at rest under a new key", runSecretRotate},
 	{"version", "print the version", runVersion},
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/attache-project/attache/internal/auth"
@@ -98,7 +99,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, r, Problem{Type: problemBase + "unsupported-media-type", Status: http.StatusUnsupportedMediaType, Detail: "send application/json"})
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body := r.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
@@ -116,9 +121,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		p.Status, p.Detail = http.StatusRequestEntityTooLarge, "the request body is larger than 1 MiB"
 	case errors.As(err, &se):
 		p.Detail = fmt.Sprintf("syntax error at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te) && te.Field == "":
+		p.Detail = "the request body must be a JSON object"
 	case errors.As(err, &te):
-		p.Detail = fmt.Sprintf("field %q must be a %s", te.Field, te.Type)
-		p.Errors = []FieldIssue{{Pointer: "/" + strings.ReplaceAll(te.Field, ".", "/"), Detail: "must be a " + te.Type.String()}}
+		p.Detail = fmt.Sprintf("field %q must be %s", te.Field, jsonTypeName(te.Type))
+		p.Errors = []FieldIssue{{Pointer: "/" + strings.ReplaceAll(te.Field, ".", "/"), Detail: "must be " + jsonTypeName(te.Type)}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		p.Detail = fmt.Sprintf("unknown field %q", f)
@@ -128,4 +135,30 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	writeProblem(w, r, p)
 	return false
+}
+
+// jsonTypeName names the JSON type a Go type is decoded from, for messages
+// (rather than Go type names such as int64 or api.orgInput).
+func jsonTypeName(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "a JSON value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a JSON value"
 }

@@ -150,7 +150,7 @@ type LoginResult struct {
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (LoginResult, error) {
 	var res LoginResult
 	email = strings.ToLower(strings.TrimSpace(email))
-	if len(email) > 254 || len(password) > 1024 {
+	if len(email) > 254 || len(password) > 1024 || hasControl(email) {
 		return res, ErrBadCredentials
 	}
 	if err := s.tooManyFailures(ctx, "email:"+email, "ip:"+ip); err != nil {

@@ -38,6 +38,9 @@ func checkTokenName(name string) (string, error) {
 	if utf8.RuneCountInString(name) > 100 {
 		return "", &FieldError{"name", "must be at most 100 characters"}
 	}
+	if hasControl(name) {
+		return "", &FieldError{"name", "must not contain control characters"}
+	}
 	return name, nil
 }
 

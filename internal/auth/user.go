@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/attache-project/attache/internal/db"
@@ -64,7 +65,16 @@ func CheckName(name string) (string, error) {
 	if utf8.RuneCountInString(name) > 120 {
 		return "", &FieldError{"name", "must be at most 120 characters"}
 	}
+	if hasControl(name) {
+		return "", &FieldError{"name", "must not contain control characters"}
+	}
 	return name, nil
+}
+
+// hasControl reports control characters (PostgreSQL refuses NUL in text,
+// and none belongs in a name).
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0 || !utf8.ValidString(s)
 }
 
 const userColumns = "id, email, name, password_hash, locale, time_zone, totp_secret, totp_enabled, disabled, created_at"
@@ -89,6 +99,9 @@ func GetUser(ctx context.Context, q db.Queryer, id int64) (User, error) {
 
 // GetUserByEmail loads a user by (normalised) email.
 func GetUserByEmail(ctx context.Context, q db.Queryer, email string) (User, error) {
+	if hasControl(email) || len(email) > 254 {
+		return User{}, db.ErrNotFound // no stored address has these; PostgreSQL would refuse NUL
+	}
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email))))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		err = fmt.Errorf("get user by email: %w", err)
@@ -118,5 +131,21 @@ func insertUser(ctx context.Context, q db.Queryer, u *User) error {
 
 func setPasswordHash(ctx context.Context, q db.Queryer, userID int64, hash string) error {
 	_, err := q.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+	return err
+}
+
+// SupportedLocales are the UI languages a user can choose.
+var SupportedLocales = []string{"en", "uk"}
+
+// SetLocale saves the user's UI language.
+func SetLocale(ctx context.Context, q db.Queryer, userID int64, locale string) error {
+	ok := false
+	for _, l := range SupportedLocales {
+		ok = ok || l == locale
+	}
+	if !ok {
+		return &FieldError{"locale", "must be one of " + strings.Join(SupportedLocales, ", ")}
+	}
+	_, err := q.ExecContext(ctx, "UPDATE users SET locale = ? WHERE id = ?", locale, userID)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/attache-project/attache/internal/authz"
@@ -62,6 +63,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
+
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
 // Validate checks an organisation before it is stored.
@@ -73,6 +76,8 @@ func (o *Org) Validate() error {
 		return &FieldError{"name", "is required"}
 	case utf8.RuneCountInString(o.Name) > 200:
 		return &FieldError{"name", "must be at most 200 characters"}
+	case strings.IndexFunc(o.Name, unicode.IsControl) >= 0:
+		return &FieldError{"name", "must not contain control characters such as line breaks"}
 	case !slugRE.MatchString(o.Slug):
 		return &FieldError{"slug", "must be 1–64 lower-case letters, digits and hyphens, not starting or ending with a hyphen"}
 	}
@@ -91,10 +96,11 @@ func (o *Org) Validate() error {
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
 	}
-	if _, err := time.LoadLocation(o.TimeZone); err != nil || len(o.TimeZone) > 64 {
+	// "Local" would be the server's zone, not an IANA name.
+	if _, err := time.LoadLocation(o.TimeZone); err != nil || len(o.TimeZone) > 64 || o.TimeZone == "Local" {
 		return &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
 	}
-	if len(o.Country) > 2 {
+	if o.Country != "" && !countryRE.MatchString(o.Country) {
 		return &FieldError{"country", "must be an ISO 3166-1 alpha-2 code such as UA"}
 	}
 	o.Country = strings.ToUpper(o.Country)

@@ -32,7 +32,7 @@ func (s *Service) Resolve(ctx context.Context, p *authz.Principal, ref string, a
 		}
 		o, err = GetOrg(ctx, s.DB.R(), id)
 	} else {
-		if len(ref) > 64 {
+		if !slugRE.MatchString(ref) {
 			return o, authz.ErrNotMember
 		}
 		o, err = GetOrgBySlug(ctx, s.DB.R(), ref)

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/org"
+)
+
+// area is one section of the left rail that is not built yet.
+type area struct {
+	slug   string
+	action authz.Action
+}
+
+// areas are the sections announced in the navigation; each has an honest
+// "coming" page until it is built.
+var areas = []area{
+	{"campaigns", authz.UseCampaigns},
+	{"calendar", authz.UseCampaigns},
+	{"inbox", authz.UseInbox},
+	{"listening", authz.UseListening},
+	{"analytics", authz.UseListening},
+	{"academy", authz.UseAcademy},
+	{"alumni", authz.UseAlumni},
+	{"library", authz.UseLibrary},
+}
+
+type navItem struct {
+	Slug string // "" for Home
+	Key  string // message ID of the label
+	URL  string
+}
+
+// navFor lists the areas the member's role can use; the others are hidden,
+// not greyed out.
+func navFor(pg *page) []navItem {
+	if pg.Org == nil {
+		return nil
+	}
+	out := []navItem{{Slug: "home", Key: "nav.home", URL: pg.OrgURL("")}}
+	for _, a := range areas {
+		if pg.Can(a.action) {
+			out = append(out, navItem{Slug: a.slug, Key: "nav." + a.slug, URL: pg.OrgURL(a.slug)})
+		}
+	}
+	if pg.Can(authz.ViewAdminSection) {
+		out = append(out, navItem{Slug: "admin", Key: "nav.admin", URL: pg.OrgURL("admin/")})
+	}
+	return out
+}
+
+// comingPage explains an area that is announced but not built yet.
+func (wb *Web) comingPage(a area) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, o org.Org) {
+		pg := wb.orgPage(r, o, a.slug, "")
+		pg.Title = pg.L.T("nav." + a.slug)
+		pg.Data = a.slug
+		wb.render(w, r, http.StatusOK, "coming", pg)
+	}
+}
