@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // IANA zones even on hosts without a zone database
 )
 
 // command is one subcommand.

@@ -315,13 +315,38 @@ func allowedStatus(c routeCase, status int) bool {
 	return (status >= 200 && status < 400) || status == 400 || status == 409 || status == 422
 }
 
-// normalise removes what echoes the request (the problem's "instance") from
-// a response body.
+// normalise removes what echoes the request from a response body: the
+// problem's "instance", and the organisation reference where it stands in
+// a URL path ("/o/<ref>/…", "/orgs/<ref>"). Only there: the same digits
+// elsewhere in a page (a count, a time, another id) are not the
+// reference, and replacing them would hide a difference.
 func normalise(body, ref string) string {
-	return strings.ReplaceAll(instanceRE.ReplaceAllString(body, `"instance":""`), ref, "ORG")
+	body = instanceRE.ReplaceAllString(body, `"instance":""`)
+	return orgRefRE(ref).ReplaceAllString(body, "${1}ORG${2}")
 }
 
 var instanceRE = regexp.MustCompile(`"instance":"[^"]*"`)
 
+// orgRefRE matches ref as a whole path segment after /o/ or /orgs/ (the
+// web's and the API's organisation paths).
+func orgRefRE(ref string) *regexp.Regexp {
+	return regexp.MustCompile(`(/(?:o|orgs)/)` + regexp.QuoteMeta(ref) + `([/?#"'&<\s]|$)`)
+}
+
 // itoa is strconv.FormatInt for ids.
 func itoa(id int64) string { return fmt.Sprint(id) }
+
+func TestNormaliseReplacesOnlyTheOrgReference(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`<a href="/o/42/admin/">`, `<a href="/o/ORG/admin/">`},
+		{`"instance":"/api/v1/orgs/42/members","detail":"x"`, `"instance":"","detail":"x"`},
+		{`see /api/v1/orgs/42 and /o/42?x=1 and /o/42`, `see /api/v1/orgs/ORG and /o/ORG?x=1 and /o/ORG`},
+		// Not the reference: other digits, a longer id, another path.
+		{`42 members, 17:42, id 1420`, `42 members, 17:42, id 1420`},
+		{`/o/420/ /o/142/ /x/42/`, `/o/420/ /o/142/ /x/42/`},
+	} {
+		if got := normalise(c.in, "42"); got != c.want {
+			t.Errorf("normalise(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -3,9 +3,11 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/attache-project/attache/internal/audit"
+	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
 )
 
@@ -23,8 +25,10 @@ import (
 // fixture users survive.
 var webRouteCases = map[string]routeCase{
 	"GET /static/{file}": {web: true, params: fixed("file", "no-such-file.css")},
+	"GET /favicon.ico":   {web: true},
 	"GET /":              {web: true},
-	"POST /lang":         {web: true, body: "lang=uk&next=/"},
+	// English, the fixture users' language: switching saves it for them.
+	"POST /lang": {web: true, body: "lang=en&next=/"},
 
 	"GET /login":                                  {web: true},
 	"POST /login":                                 {web: true, body: "email=&password="},
@@ -65,6 +69,7 @@ var webRouteCases = map[string]routeCase{
 	"POST /o/{org}/admin/orgs":                    {web: true, params: idOfA, body: "name=Mission {n}&slug=mission-{n}&kind=mission&parent_id={aid}&time_zone=Europe/Vienna"},
 
 	"GET /account":                     {web: true},
+	"POST /account/profile":            {web: true, params: ownProfile, body: "name={uname}&time_zone={utz}&locale={ulocale}"},
 	"POST /account/password":           {web: true, body: "current_password=wrong&password=short&password_confirm=short"},
 	"GET /account/tokens":              {web: true},
 	"POST /account/tokens":             {web: true, body: "name=matrix {n}&expires=30"},
@@ -120,6 +125,19 @@ func nameOfA(_ *testing.T, f *Fixture, _ *TestUser) map[string]string {
 
 func idOfA(_ *testing.T, f *Fixture, _ *TestUser) map[string]string {
 	return map[string]string{"aid": itoa(f.A.ID)}
+}
+
+// ownProfile gives the caller's own profile, so that saving it changes
+// nothing later requests depend on.
+func ownProfile(t *testing.T, f *Fixture, u *TestUser) map[string]string {
+	if u == nil {
+		u = f.Organiser
+	}
+	got, err := auth.GetUser(context.Background(), f.DB.R(), u.ID)
+	if err != nil {
+		t.Fatalf("get user: %v", err)
+	}
+	return map[string]string{"uname": url.QueryEscape(got.Name), "utz": url.QueryEscape(got.TimeZone), "ulocale": got.Locale}
 }
 
 // newTokenOfCaller creates an API token of the requesting user (of the

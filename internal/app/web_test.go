@@ -421,10 +421,140 @@ func TestWebStaticAssets(t *testing.T) {
 		t.Errorf("Cache-Control %q", cc)
 	}
 	wantStatus(t, "unknown asset", f.Do(t, "GET", "/static/app.css", "", ""), http.StatusNotFound)
+	// The icon: linked at its hashed URL, and /favicon.ico answers too.
+	icon := regexp.MustCompile(`<link rel="icon" href="(/static/favicon\.[a-p]+\.svg)" type="image/svg\+xml">`).FindStringSubmatch(resp.Body)
+	if icon == nil {
+		t.Fatalf("no icon link: %.500s", resp.Body)
+	}
+	for _, p := range []string{icon[1], "/favicon.ico"} {
+		r := f.Do(t, "GET", p, "", "")
+		wantStatus(t, p, r, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "image/svg+xml" || !strings.HasPrefix(r.Body, "<svg") {
+			t.Errorf("%s: Content-Type %q, body %.60q", p, ct, r.Body)
+		}
+	}
 	for _, p := range []string{"/password/forgot", "/password/reset/whatever", "/invite/whatever", "/no/such/page"} {
 		r := f.Do(t, "GET", p, "", "")
 		if r.Status >= 500 || !strings.Contains(r.Body, "<main") {
 			t.Errorf("%s: %d %.300s", p, r.Status, r.Body)
 		}
 	}
+}
+
+func TestWebProfile(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e, WithPasswords())
+		ctx := context.Background()
+		u := f.Members[authz.Analyst]
+		b := newBrowser(t, f)
+		b.signIn(u)
+
+		resp := b.get("/account")
+		wantStatus(t, "account", resp, http.StatusOK)
+		wantBody(t, "account", resp, `action="/account/profile"`, `value="`+u.Name+`"`, `list="tz-list"`, `<option value="Europe/Kyiv">`, `<option value="uk" lang="uk">Українська</option>`)
+
+		// Happy path: saved, audited, shown.
+		resp = b.post("/account/profile", url.Values{"name": {"  Analyst Renamed  "}, "time_zone": {"Europe/Kyiv"}, "locale": {"en"}})
+		wantStatus(t, "save profile", resp, http.StatusSeeOther)
+		if loc := resp.Header.Get("Location"); loc != "/account?done=profile" {
+			t.Errorf("after saving the profile: Location %q", loc)
+		}
+		resp = b.get("/account?done=profile")
+		wantBody(t, "saved profile", resp, "Your profile has been saved.", `value="Analyst Renamed"`, `value="Europe/Kyiv"`)
+		got, err := auth.GetUser(ctx, f.DB.R(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Analyst Renamed" || got.TimeZone != "Europe/Kyiv" || got.Locale != "en" {
+			t.Errorf("stored profile: name %q, time zone %q, locale %q", got.Name, got.TimeZone, got.Locale)
+		}
+		var detail string
+		if err := f.DB.R().QueryRowContext(ctx, "SELECT detail FROM audit_log WHERE action = ? AND target = ?", "user.profile", "user:"+u.Email).Scan(&detail); err != nil {
+			t.Fatalf("no user.profile audit entry: %v", err)
+		}
+		if !strings.Contains(detail, "Europe/Kyiv") || !strings.Contains(detail, "Analyst Renamed") {
+			t.Errorf("user.profile audit detail %q lacks the changes", detail)
+		}
+		if _, err := audit.Verify(ctx, f.DB.R()); err != nil {
+			t.Errorf("audit chain: %v", err)
+		}
+
+		// A bad time zone: 422, the error in place, everything typed kept,
+		// nothing saved.
+		resp = b.post("/account/profile", url.Values{"name": {"Another Name"}, "time_zone": {"Mars/Olympus"}, "locale": {"uk"}})
+		wantStatus(t, "bad time zone", resp, http.StatusUnprocessableEntity)
+		wantBody(t, "bad time zone", resp, `id="time_zone-error"`, "This is not a known time zone", `value="Mars/Olympus"`, `value="Another Name"`, `<option value="uk" lang="uk" selected>`, `aria-invalid="true"`)
+		for _, bad := range []url.Values{
+			{"name": {""}, "time_zone": {"UTC"}, "locale": {"en"}},
+			{"name": {"Tab\there"}, "time_zone": {"UTC"}, "locale": {"en"}},
+			{"name": {"Someone"}, "time_zone": {"Local"}, "locale": {"en"}},
+			{"name": {"Someone"}, "time_zone": {"../../etc/passwd"}, "locale": {"en"}},
+			{"name": {"Someone"}, "time_zone": {"UTC"}, "locale": {"xx"}},
+		} {
+			resp = b.post("/account/profile", bad)
+			wantStatus(t, "bad profile "+bad.Encode(), resp, http.StatusUnprocessableEntity)
+			wantBody(t, "bad profile "+bad.Encode(), resp, `class="field-error"`)
+		}
+		got, err = auth.GetUser(ctx, f.DB.R(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Analyst Renamed" || got.TimeZone != "Europe/Kyiv" || got.Locale != "en" {
+			t.Errorf("a refused profile changed the stored one: %q %q %q", got.Name, got.TimeZone, got.Locale)
+		}
+
+		// Choosing Ukrainian on the profile page switches the interface.
+		resp = b.post("/account/profile", url.Values{"name": {"Analyst Renamed"}, "time_zone": {"Europe/Kyiv"}, "locale": {"uk"}})
+		wantStatus(t, "profile in Ukrainian", resp, http.StatusSeeOther)
+		resp = b.get("/account?done=profile")
+		wantBody(t, "profile in Ukrainian", resp, `<html lang="uk">`, "Профіль збережено.")
+	})
+}
+
+// The interface language: a signed-in user's saved language wins over the
+// cookie and Accept-Language; the cookie is for anonymous visitors.
+func TestWebLocalePersistsAcrossSignIn(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e, WithPasswords())
+		u := f.Members[authz.Reviewer]
+
+		b := newBrowser(t, f)
+		b.signIn(u)
+		resp := b.post("/lang", url.Values{"lang": {"uk"}, "next": {"/account"}})
+		wantStatus(t, "switch to Ukrainian", resp, http.StatusSeeOther)
+		got, err := auth.GetUser(context.Background(), f.DB.R(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Locale != "uk" {
+			t.Errorf("the language switch did not save the user's language: %q", got.Locale)
+		}
+		wantStatus(t, "sign out", b.post("/logout", nil), http.StatusSeeOther)
+
+		// Another browser, no cookie: the sign-in page is in English, the
+		// pages after signing in are in the saved language.
+		b2 := newBrowser(t, f)
+		wantBody(t, "anonymous sign-in page", b2.get("/login"), `<html lang="en">`)
+		b2.signIn(u)
+		resp = b2.get("/o/ministry-alpha/")
+		wantStatus(t, "dashboard", resp, http.StatusOK)
+		wantBody(t, "dashboard after sign-in elsewhere", resp, `<html lang="uk">`, "Вітаємо")
+		if cl := resp.Header.Get("Content-Language"); cl != "uk" {
+			t.Errorf("Content-Language %q, want uk", cl)
+		}
+		// A cookie from an anonymous choice does not override it …
+		b2.cookies["attache_lang"] = &http.Cookie{Name: "attache_lang", Value: "en"}
+		wantBody(t, "cookie says en", b2.get("/o/ministry-alpha/"), `<html lang="uk">`)
+		// … but is what an anonymous visitor gets.
+		b3 := newBrowser(t, f)
+		b3.cookies["attache_lang"] = &http.Cookie{Name: "attache_lang", Value: "uk"}
+		wantBody(t, "anonymous with a cookie", b3.get("/login"), `<html lang="uk">`)
+		// An anonymous switch sets only the cookie.
+		b4 := newBrowser(t, f)
+		wantStatus(t, "anonymous switch", b4.post("/lang", url.Values{"lang": {"uk"}, "next": {"/login"}}), http.StatusSeeOther)
+		if c := b4.cookies["attache_lang"]; c == nil || c.Value != "uk" {
+			t.Errorf("anonymous switch: cookie %+v", c)
+		}
+		wantBody(t, "anonymous after switching", b4.get("/login"), `<html lang="uk">`)
+	})
 }

@@ -139,13 +139,59 @@ var SupportedLocales = []string{"en", "uk"}
 
 // SetLocale saves the user's UI language.
 func SetLocale(ctx context.Context, q db.Queryer, userID int64, locale string) error {
-	ok := false
-	for _, l := range SupportedLocales {
-		ok = ok || l == locale
-	}
-	if !ok {
-		return &FieldError{"locale", "must be one of " + strings.Join(SupportedLocales, ", ")}
+	if err := CheckLocale(locale); err != nil {
+		return err
 	}
 	_, err := q.ExecContext(ctx, "UPDATE users SET locale = ? WHERE id = ?", locale, userID)
 	return err
+}
+
+// CheckTimeZone validates an IANA time zone name (such as Europe/Kyiv).
+// "Local" is refused: it means the server's zone, which is no one's.
+func CheckTimeZone(tz string) (string, error) {
+	tz = strings.TrimSpace(tz)
+	if tz == "" {
+		return "", &FieldError{"time_zone", "is required"}
+	}
+	if len(tz) > 64 || hasControl(tz) || tz == "Local" {
+		return "", &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return "", &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
+	}
+	return tz, nil
+}
+
+// CheckLocale validates a UI language.
+func CheckLocale(locale string) error {
+	for _, l := range SupportedLocales {
+		if l == locale {
+			return nil
+		}
+	}
+	return &FieldError{"locale", "must be one of " + strings.Join(SupportedLocales, ", ")}
+}
+
+// UpdateProfile saves what a user may change about themselves: display
+// name, time zone and UI language. Each is validated (CheckName,
+// CheckTimeZone, CheckLocale) before anything is written.
+func UpdateProfile(ctx context.Context, q db.Queryer, userID int64, name, timeZone, locale string) error {
+	name, err := CheckName(name)
+	if err != nil {
+		return err
+	}
+	if timeZone, err = CheckTimeZone(timeZone); err != nil {
+		return err
+	}
+	if err := CheckLocale(locale); err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, "UPDATE users SET name = ?, time_zone = ?, locale = ? WHERE id = ?", name, timeZone, locale, userID)
+	if err != nil {
+		return fmt.Errorf("update profile: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
 }

@@ -85,3 +85,18 @@ func letterHash(b []byte) string {
 	}
 	return string(out)
 }
+
+// favicon answers /favicon.ico, which browsers and feed readers ask for
+// whatever the page links, with the SVG icon (the pages link its hashed
+// URL). It is cached for a day, not for a year: the name does not change
+// when the icon does.
+func (as *assets) favicon(w http.ResponseWriter, r *http.Request) {
+	a, ok := as.byHashed[as.hashed["favicon.svg"]]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(a.body)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/i18n"
 )
 
 func (wb *Web) accountPage(r *http.Request, titleKey string) *page {
@@ -26,12 +27,61 @@ func (wb *Web) accountPage(r *http.Request, titleKey string) *page {
 	return pg
 }
 
+// profileData is what the profile form shows: the saved values, or what
+// was submitted when it needs correcting.
+type profileData struct {
+	Name, TimeZone, Locale string
+}
+
+func userProfile(u *auth.User) profileData {
+	return profileData{Name: u.Name, TimeZone: u.TimeZone, Locale: u.Locale}
+}
+
 func (wb *Web) account(w http.ResponseWriter, r *http.Request) {
 	pg := wb.accountPage(r, "account.title")
-	if r.URL.Query().Get("done") == "password" {
+	pg.Data = userProfile(pg.User)
+	switch r.URL.Query().Get("done") {
+	case "password":
 		pg.Notice = pg.L.T("account.notice.password")
+	case "profile":
+		pg.Notice = pg.L.T("account.notice.profile")
 	}
 	wb.render(w, r, http.StatusOK, "account", pg)
+}
+
+// saveProfile changes the user's name, time zone and interface language.
+func (wb *Web) saveProfile(w http.ResponseWriter, r *http.Request) {
+	if !wb.parseForm(w, r) {
+		return
+	}
+	pg := wb.accountPage(r, "account.title")
+	f := r.PostForm
+	d := profileData{Name: strings.TrimSpace(f.Get("name")), TimeZone: strings.TrimSpace(f.Get("time_zone")), Locale: f.Get("locale")}
+	pg.Data = d
+	if _, err := auth.CheckName(d.Name); err != nil {
+		fieldErrors(pg, err)
+	}
+	if _, err := auth.CheckTimeZone(d.TimeZone); err != nil {
+		fieldErrors(pg, err)
+	}
+	if !i18n.IsSupported(d.Locale) {
+		pg.Errors["locale"] = pg.L.T("account.error.locale")
+	}
+	if len(pg.Errors) > 0 {
+		wb.render(w, r, http.StatusUnprocessableEntity, "account", pg)
+		return
+	}
+	err := wb.Auth.UpdateProfile(r.Context(), httpx.ActorFrom(r), *pg.User, d.Name, d.TimeZone, d.Locale)
+	if fieldErrors(pg, err) {
+		wb.render(w, r, http.StatusUnprocessableEntity, "account", pg)
+		return
+	}
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	wb.setLangCookie(w, d.Locale)
+	redirect(w, r, "/account?done=profile")
 }
 
 func (wb *Web) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -39,6 +89,7 @@ func (wb *Web) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := wb.accountPage(r, "account.title")
+	pg.Data = userProfile(pg.User)
 	old, pw := r.PostForm.Get("current_password"), r.PostForm.Get("password")
 	if old == "" {
 		pg.Errors["current_password"] = pg.L.T("form.required")

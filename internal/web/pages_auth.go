@@ -14,6 +14,7 @@ import (
 
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/i18n"
 )
 
 // loginData is what the sign-in page needs besides the form.
@@ -88,6 +89,12 @@ func (wb *Web) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		wb.fail(w, r, err)
 		return
+	}
+	// A language chosen on the sign-in page itself becomes the profile's.
+	if c, err := r.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) && c.Value != res.User.Locale {
+		if err := auth.SetLocale(r.Context(), wb.DB.W(), res.User.ID, c.Value); err != nil {
+			wb.Log.Warn("save language at sign-in", "err", err)
+		}
 	}
 	wb.startSession(w, r, res, next)
 }
@@ -308,6 +315,8 @@ func fieldErrors(pg *page, err error) bool {
 var knownReasons = map[string]string{
 	"is not your current password":                  "account.error.current",
 	"is required":                                   "form.required",
+	"must be at most 120 characters":                "form.toolong",
+	"must not contain control characters":           "form.control",
 	"must be at most 1024 bytes":                    "form.password.long",
 	"must not be your email address":                "form.password.email",
 	"is already taken by another organisation":      "form.slug.taken",

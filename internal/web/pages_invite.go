@@ -103,6 +103,12 @@ func (wb *Web) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dest := "/o/" + d.Org.Slug + "/"
+	if !d.Existing && u.Locale != pg.Lang {
+		// A new account keeps the language its owner was reading in.
+		if err := auth.SetLocale(r.Context(), wb.DB.W(), u.ID, pg.Lang); err != nil {
+			wb.Log.Warn("save the new member's language", "err", err)
+		}
+	}
 	if d.Existing {
 		redirect(w, r, dest)
 		return

@@ -133,19 +133,35 @@ func (wb *Web) orgScoped(action authz.Action, h orgHandler) http.HandlerFunc {
 	}
 }
 
-// lang chooses the interface language: the language switch's cookie, then
-// the user's profile, then Accept-Language, then English.
+// lang chooses the interface language, first match wins:
+//
+//  1. a signed-in user's saved language (users.locale), which the
+//     language switch and the profile page both write, so that the choice
+//     follows the person to every browser they sign in from;
+//  2. for anonymous visitors (and a saved language we no longer offer),
+//     the language switch's cookie;
+//  3. the browser's Accept-Language;
+//  4. English.
+//
+// The cookie therefore never overrides a signed-in user's choice.
 func (wb *Web) lang(r *http.Request) string {
-	if c, err := r.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) {
-		return c.Value
-	}
 	if u, ok := httpx.UserFrom(r.Context()); ok && i18n.IsSupported(u.Locale) {
 		return u.Locale
+	}
+	if c, err := r.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) {
+		return c.Value
 	}
 	return wb.i18n.Match(r.Header.Get("Accept-Language"))
 }
 
-// setLang is the language switch. The choice lives in a cookie for now.
+// setLangCookie remembers the language for this browser, for the pages
+// seen while signed out.
+func (wb *Web) setLangCookie(w http.ResponseWriter, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: wb.Config.SecureCookies()})
+}
+
+// setLang is the language switch. A signed-in user's choice is saved in
+// their profile; the cookie keeps it for this browser after signing out.
 func (wb *Web) setLang(w http.ResponseWriter, r *http.Request) {
 	if !wb.parseForm(w, r) {
 		return
@@ -155,7 +171,13 @@ func (wb *Web) setLang(w http.ResponseWriter, r *http.Request) {
 		wb.errorPage(w, r, http.StatusBadRequest)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: wb.Config.SecureCookies()})
+	if u, ok := httpx.UserFrom(r.Context()); ok && u.Locale != lang {
+		if err := auth.SetLocale(r.Context(), wb.DB.W(), u.ID, lang); err != nil {
+			wb.fail(w, r, err)
+			return
+		}
+	}
+	wb.setLangCookie(w, lang)
 	next := localPath(r.PostForm.Get("next"))
 	if next == "" {
 		next = "/"

@@ -59,6 +59,7 @@ func New(d Deps) (*Web, error) {
 		return nil, err
 	}
 	wb := &Web{Deps: d, i18n: b, assets: as, pages: map[string]*template.Template{}}
+	zones := loadableTimeZones()
 	funcs := template.FuncMap{
 		"asset":   as.url,
 		"roleKey": func(r authz.Role) string { return "role." + string(r) },
@@ -70,10 +71,12 @@ func New(d Deps) (*Web, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"roles":    func() []authz.Role { return authz.Roles },
-		"kinds":    func() []org.Kind { return org.Kinds },
-		"langName": func(l string) string { return i18n.Names[l] },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"roles":     func() []authz.Role { return authz.Roles },
+		"kinds":     func() []org.Kind { return org.Kinds },
+		"langName":  func(l string) string { return i18n.Names[l] },
+		"languages": func() []string { return i18n.Supported },
+		"timeZones": func() []string { return zones },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict: odd number of arguments")
@@ -120,6 +123,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 	}
 
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/static/{file}", Access: httpx.Public}, http.HandlerFunc(wb.assets.serve))
+	rt.Handle(httpx.Route{Method: "GET", Pattern: "/favicon.ico", Access: httpx.Public}, http.HandlerFunc(wb.assets.favicon))
 	pub("GET", "/", wb.notFoundPage)
 	pub("POST", "/lang", wb.setLang)
 
@@ -163,6 +167,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 
 	// The signed-in user's own account.
 	signed("GET", "/account", wb.account)
+	signed("POST", "/account/profile", wb.saveProfile)
 	signed("POST", "/account/password", wb.changePassword)
 	signed("GET", "/account/tokens", wb.tokens)
 	signed("POST", "/account/tokens", wb.createToken)

@@ -3,10 +3,13 @@
   "use strict";
   document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
-    // The organisation switcher submits on change.
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
-      sel.addEventListener("change", function () { if (sel.form) sel.form.submit(); });
-    });
+    // On a phone the menu is a strip that scrolls sideways: bring the
+    // current area into view.
+    var cur = document.querySelector('.rail a[aria-current="page"]');
+    var strip = cur && cur.closest("ul");
+    if (strip && cur.getBoundingClientRect().right > strip.getBoundingClientRect().right) {
+      strip.scrollLeft += cur.getBoundingClientRect().left - strip.getBoundingClientRect().left - 16;
+    }
     // One-time secrets are selected on focus, ready to copy.
     document.querySelectorAll("[data-select-on-focus]").forEach(function (el) {
       el.addEventListener("focus", function () { el.select(); });
