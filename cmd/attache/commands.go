@@ -69,6 +69,9 @@ func loadDemo(ctx context.Context, e *env, a *app.App, skipIfFull bool) error {
 	if err != nil {
 		return fmt.Errorf("load demo data: %w", err)
 	}
+	if err := demo.LoadCampaigns(ctx, a.DB, a.Auth, a.Campaigns, time.Now()); err != nil {
+		return fmt.Errorf("load demo campaigns: %w", err)
+	}
 	if given == "" {
 		fmt.Fprintf(e.stderr, "\nDemo data loaded. Sign in as any of these with the password %s (shown only now):\n", pw)
 	} else {

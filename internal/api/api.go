@@ -12,17 +12,24 @@ import (
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/media"
+	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
 )
 
 // API holds what the handlers need.
 type API struct {
-	DB   *db.DB
-	Auth *auth.Service
-	Orgs *org.Service
-	Log  *slog.Logger
+	DB        *db.DB
+	Auth      *auth.Service
+	Orgs      *org.Service
+	Campaigns *campaign.Service
+	Imports   *campaign.Importer
+	Media     *media.Store // uploaded files (DATA/media)
+	Notify    *notify.Service
+	Log       *slog.Logger
 }
 
 // Register adds every API route to rt.
@@ -50,9 +57,41 @@ func (a *API) Register(rt *httpx.Router) {
 	inOrg("POST", "/api/v1/orgs/{org}/invitations", authz.ManageMembers, a.createInvitation)
 	inOrg("DELETE", "/api/v1/orgs/{org}/invitations/{id}", authz.ManageMembers, a.revokeInvitation)
 	inOrg("GET", "/api/v1/orgs/{org}/audit", authz.ViewAudit, a.listAudit)
+	// Campaign studio.
+	resource := func(m, p string, action authz.Action, h http.HandlerFunc) {
+		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, a.authenticate(h))
+	}
+	inOrg("GET", "/api/v1/orgs/{org}/campaigns", authz.UseCampaigns, a.listCampaigns)
+	inOrg("POST", "/api/v1/orgs/{org}/campaigns", authz.EditCampaigns, a.createCampaign)
+	inOrg("GET", "/api/v1/orgs/{org}/channel-accounts", authz.UseCampaigns, a.listAccounts)
+	inOrg("POST", "/api/v1/orgs/{org}/channel-accounts", authz.ManageChannels, a.createAccount)
+	inOrg("PATCH", "/api/v1/orgs/{org}/channel-accounts/{id}", authz.ManageChannels, a.updateAccount)
+	inOrg("DELETE", "/api/v1/orgs/{org}/channel-accounts/{id}", authz.ManageChannels, a.archiveAccount)
+	inOrg("GET", "/api/v1/orgs/{org}/approval-policy", authz.UseCampaigns, a.getPolicy)
+	inOrg("PUT", "/api/v1/orgs/{org}/approval-policy", authz.ManageOrg, a.setPolicy)
+	inOrg("GET", "/api/v1/orgs/{org}/calendar", authz.UseCampaigns, a.calendar)
+	resource("GET", "/api/v1/campaigns/{id}", authz.UseCampaigns, a.getCampaign)
+	resource("PATCH", "/api/v1/campaigns/{id}", authz.EditCampaigns, a.updateCampaign)
+	resource("POST", "/api/v1/campaigns/{id}/partners", authz.EditCampaigns, a.addPartner)
+	resource("DELETE", "/api/v1/campaigns/{id}/partners/{org}", authz.EditCampaigns, a.removePartner)
+	resource("GET", "/api/v1/campaigns/{id}/items", authz.UseCampaigns, a.listItems)
+	resource("POST", "/api/v1/campaigns/{id}/items", authz.EditCampaigns, a.createItem)
+	resource("GET", "/api/v1/items/{id}", authz.UseCampaigns, a.getItem)
+	resource("PATCH", "/api/v1/items/{id}", authz.EditCampaigns, a.updateItem)
+	resource("POST", "/api/v1/items/{id}/variants", authz.EditCampaigns, a.addVariant)
+	resource("GET", "/api/v1/variants/{id}", authz.UseCampaigns, a.getVariant)
+	resource("PATCH", "/api/v1/variants/{id}", authz.EditCampaigns, a.editVariant)
+	resource("POST", "/api/v1/variants/{id}/submit", authz.EditCampaigns, a.variantAction("submit"))
+	resource("POST", "/api/v1/variants/{id}/approve", authz.UseCampaigns, a.variantAction("approve"))
+	resource("POST", "/api/v1/variants/{id}/request-changes", authz.UseCampaigns, a.variantAction("request-changes"))
+
+	a.registerMedia(rt)
+	a.registerCoordination(rt)
+
 	signed("GET", "/api/v1/tokens", a.listTokens)
 	signed("POST", "/api/v1/tokens", a.createToken)
 	signed("DELETE", "/api/v1/tokens/{id}", a.revokeToken)
+	a.registerImportExport(rt)
 	// Anything else under /api/ is a JSON 404, not the HTML one.
 	pub("GET", "/api/", a.notFound)
 }

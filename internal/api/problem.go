@@ -11,8 +11,10 @@ import (
 
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/valid"
 )
 
 // Problem is an RFC 9457 problem details object. Errors lists the offending
@@ -26,10 +28,15 @@ type Problem struct {
 	Errors   []FieldIssue `json:"errors,omitempty"`
 }
 
-// FieldIssue names one invalid field (a JSON Pointer) and the reason.
+// FieldIssue names one invalid field (a JSON Pointer) and the reason. For
+// a text over its network's limit it also gives the measure.
 type FieldIssue struct {
 	Pointer string `json:"pointer"`
 	Detail  string `json:"detail"`
+	Network string `json:"network,omitempty"`
+	Unit    string `json:"unit,omitempty"`
+	Length  *int   `json:"length,omitempty"`
+	Limit   *int   `json:"limit,omitempty"`
 }
 
 const problemBase = "https://attache.invalid/problems/"
@@ -56,14 +63,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError maps domain errors to problems; anything unknown is a 500,
 // logged by the caller's middleware.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *org.FieldError
-	var afe *auth.FieldError
+	var fe *valid.FieldError
+	var le *campaign.LengthError
 	var rl *auth.RateLimitedError
 	switch {
 	case errors.As(err, &fe):
 		invalid(w, r, fe.Field, fe.Reason)
-	case errors.As(err, &afe):
-		invalid(w, r, afe.Field, afe.Reason)
+	case errors.As(err, &le):
+		writeLengthProblem(w, r, le)
+	case errors.Is(err, campaign.ErrOwnVariant), errors.Is(err, campaign.ErrNotApprover):
+		writeProblem(w, r, Problem{Type: problemBase + "four-eyes", Status: http.StatusForbidden, Detail: err.Error()})
+	case errors.Is(err, campaign.ErrLocked), errors.Is(err, campaign.ErrWrongState), errors.Is(err, campaign.ErrAlreadyDecided):
+		writeProblem(w, r, Problem{Type: problemBase + "conflict", Status: http.StatusConflict, Detail: err.Error()})
 	case errors.As(err, &rl):
 		w.Header().Set("Retry-After", fmt.Sprint(int(rl.RetryAfter.Seconds())))
 		writeProblem(w, r, Problem{Type: problemBase + "rate-limited", Status: http.StatusTooManyRequests, Detail: rl.Error()})
@@ -161,4 +172,25 @@ func jsonTypeName(t reflect.Type) string {
 		return "an object"
 	}
 	return "a JSON value"
+}
+
+// writeLengthProblem names the variant, the network's limit and the
+// measured length (and the byte measure where the network has one).
+func writeLengthProblem(w http.ResponseWriter, r *http.Request, le *campaign.LengthError) {
+	m := le.Measure
+	length, limit, unit := m.Length, m.Limit, m.Unit
+	switch {
+	case m.Length > m.Limit:
+	case m.ByteLimit > 0 && m.Bytes > m.ByteLimit:
+		length, limit, unit = m.Bytes, m.ByteLimit, "bytes"
+	case m.HashtagLimit > 0 && m.Hashtags > m.HashtagLimit:
+		length, limit, unit = m.Hashtags, m.HashtagLimit, "hashtags"
+	}
+	issue := FieldIssue{Pointer: "/" + le.Field(), Network: string(m.Network), Unit: unit, Length: &length, Limit: &limit}
+	problems := m.Problems()
+	issue.Detail = strings.Join(problems, "; ")
+	writeProblem(w, r, Problem{
+		Type: problemBase + "too-long", Title: "A text is longer than its network allows.", Status: http.StatusUnprocessableEntity,
+		Detail: le.Field() + ": " + issue.Detail, Errors: []FieldIssue{issue},
+	})
 }

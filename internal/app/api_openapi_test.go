@@ -229,7 +229,10 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 		if !registered[r.Key()] {
 			continue
 		}
-		op, _ := o.at("#/paths/" + escapePointer(r.Pattern) + "/" + strings.ToLower(r.Method))
+		op, ok := o.at("#/paths/" + escapePointer(r.Pattern) + "/" + strings.ToLower(r.Method))
+		if !ok {
+			continue // reported above
+		}
 		sec, has := op.(map[string]any)["security"]
 		public := has && len(sec.([]any)) == 0
 		if public != (r.Access == httpx.Public) {
@@ -344,5 +347,127 @@ func (o *openAPI) validate(t *testing.T, name, method, pattern string, resp Resp
 	s := o.schema(t, o.followRef(t, ptr)+"/content/"+escapePointer(mt)+"/schema")
 	if err := s.Validate(inst); err != nil {
 		t.Errorf("%s: body does not match the documented schema: %v\nbody: %.500s", name, err, resp.Body)
+	}
+}
+
+// The campaign studio's responses, made in the order a user would (each
+// step may use what the earlier ones created), validate against the
+// document: among them a created campaign, an item with its variants, the
+// 422 of a text over its network's limit, the 403 of four eyes and the 409
+// of a locked variant.
+func TestOpenAPICampaignResponsesMatchSchemas(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e)
+		o := loadOpenAPI(t, f.TestApp)
+		admin, editor, reviewer := f.Members[authz.Admin], f.Members[authz.Editor], f.Members[authz.Reviewer]
+		a := "/api/v1/orgs/" + itoa(f.A.ID)
+		ids := map[string]string{}
+		do := func(method, pattern, path, token, body string, status int, save string) {
+			t.Helper()
+			for k, v := range ids {
+				path = strings.ReplaceAll(path, "{"+k+"}", v)
+				body = strings.ReplaceAll(body, "{"+k+"}", v)
+			}
+			resp := f.Do(t, method, path, token, body)
+			name := fmt.Sprintf("%s %s → %d", method, path, resp.Status)
+			if resp.Status != status {
+				t.Fatalf("%s: want %d: %.500s", name, status, resp.Body)
+			}
+			o.validate(t, name, method, pattern, resp)
+			if status < 300 && body != "" {
+				o.validateRequest(t, name, method, pattern, body)
+			}
+			if save != "" {
+				var x struct {
+					ID       int64 `json:"id"`
+					Variants []struct {
+						ID int64 `json:"id"`
+					} `json:"variants"`
+				}
+				_ = json.Unmarshal([]byte(resp.Body), &x)
+				ids[save] = itoa(x.ID)
+				for i, v := range x.Variants {
+					ids[fmt.Sprintf("%s.v%d", save, i)] = itoa(v.ID)
+				}
+			}
+		}
+		const (
+			accounts = "/api/v1/orgs/{org}/channel-accounts"
+			account  = "/api/v1/orgs/{org}/channel-accounts/{id}"
+			items    = "/api/v1/campaigns/{id}/items"
+			variant  = "/api/v1/variants/{id}"
+		)
+		do("POST", accounts, a+"/channel-accounts", editor.Token, `{"network":"telegram","name":"MFA","handle":"@mfa","language":"uk"}`, 201, "tg")
+		do("POST", accounts, a+"/channel-accounts", editor.Token, `{"network":"x","name":"MFA on X","handle":"@mfa","language":"en"}`, 201, "x")
+		do("POST", accounts, a+"/channel-accounts", admin.Token, `{"network":"mastodon","name":"MFA on Mastodon","handle":"@mfa@social.example","language":"en","max_chars":1000}`, 201, "masto")
+		do("POST", accounts, a+"/channel-accounts", editor.Token, `{"network":"x","name":"Again","handle":"@mfa","language":"en"}`, 422, "")
+		do("POST", accounts, a+"/channel-accounts", f.Members[authz.Reviewer].Token, `{"network":"x","name":"N","handle":"@n","language":"en"}`, 403, "")
+		do("PATCH", account, a+"/channel-accounts/{masto}", editor.Token, `{"max_chars":2000}`, 200, "")
+		do("DELETE", account, a+"/channel-accounts/{masto}", editor.Token, "", 204, "")
+		do("GET", accounts, a+"/channel-accounts?archived=true", f.Members[authz.Analyst].Token, "", 200, "")
+		do("GET", "/api/v1/orgs/{org}/approval-policy", a+"/approval-policy", editor.Token, "", 200, "")
+		do("PUT", "/api/v1/orgs/{org}/approval-policy", a+"/approval-policy", admin.Token, `{"steps":1,"roles":["reviewer","admin"]}`, 200, "")
+		do("PUT", "/api/v1/orgs/{org}/approval-policy", a+"/approval-policy", admin.Token, `{"steps":9,"roles":["reviewer"]}`, 422, "")
+
+		do("POST", "/api/v1/orgs/{org}/campaigns", a+"/campaigns", editor.Token, `{"title":"Grain from Ukraine","brief":"**Food** security","status":"active",
+			"period":{"start":"2026-12-01","end":"2026-12-31"},"tags":["grain","food"],"utm_source":"mfa",
+			"objectives":[{"title":"Reach","metric":"reach","target_value":1000000,"due_date":"2026-12-31"}],
+			"audiences":[{"country":"EG","language":"ar","description":"Egyptian public"}],
+			"key_messages":[{"title":"Corridor","line_to_take":true,"translations":{"uk":"Коридор працює.","en":"The corridor works."}}]}`, 201, "c")
+		do("POST", "/api/v1/orgs/{org}/campaigns", a+"/campaigns", editor.Token, `{"title":"Bad","period":{"start":"2026-12-01","end":"2026-11-01"}}`, 422, "")
+		do("GET", "/api/v1/orgs/{org}/campaigns", a+"/campaigns?status=active", reviewer.Token, "", 200, "")
+		do("GET", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{c}", reviewer.Token, "", 200, "")
+		do("GET", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{c}", f.Outsider.Token, "", 404, "")
+		do("GET", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{c}", f.Members[authz.Trainer].Token, "", 403, "")
+		do("PATCH", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{c}", editor.Token, `{"brief":"Changed","audiences":[]}`, 200, "")
+		do("POST", "/api/v1/campaigns/{id}/partners", "/api/v1/campaigns/{c}/partners", editor.Token, `{"org_id":"`+itoa(f.B.ID)+`"}`, 200, "")
+		do("DELETE", "/api/v1/campaigns/{id}/partners/{org}", "/api/v1/campaigns/{c}/partners/"+itoa(f.B.ID), editor.Token, "", 204, "")
+
+		do("POST", items, "/api/v1/campaigns/{c}/items", editor.Token, `{"title":"Corridor","text":"Зерновий коридор працює.","link_url":"https://mfa.example/grain",
+			"variants":[{"channel_account_id":{tg},"language":"uk","scheduled_at":"2026-12-05T10:00:00+02:00"},
+			{"channel_account_id":"{x}","language":"en","text":"The grain corridor works."}]}`, 201, "it")
+		do("POST", items, "/api/v1/campaigns/{c}/items", editor.Token, `{"text":"Too long","variants":[{"channel_account_id":{x},"text":"`+strings.Repeat("a", 281)+`"}]}`, 422, "")
+		do("POST", items, "/api/v1/campaigns/{c}/items", editor.Token, `{"text":"T","variants":[{"channel_account_id":{x},"scheduled_at":"soon"}]}`, 400, "")
+		do("GET", items, "/api/v1/campaigns/{c}/items", f.Members[authz.Participant].Token, "", 200, "")
+		do("GET", "/api/v1/items/{id}", "/api/v1/items/{it}", reviewer.Token, "", 200, "")
+		do("PATCH", "/api/v1/items/{id}", "/api/v1/items/{it}", editor.Token, `{"title":"Grain corridor"}`, 200, "")
+		do("POST", "/api/v1/items/{id}/variants", "/api/v1/items/{it}/variants", editor.Token, `{"channel_account_id":{x},"language":"fr","text":"Le corridor fonctionne."}`, 201, "fr")
+		do("POST", "/api/v1/items/{id}/variants", "/api/v1/items/{it}/variants", editor.Token, `{"channel_account_id":{x},"text":"`+strings.Repeat("ж", 300)+`"}`, 422, "")
+
+		do("PATCH", variant, "/api/v1/variants/{it.v0}", editor.Token, `{"text":"Зерновий коридор працює!"}`, 200, "")
+		do("POST", variant+"/submit", "/api/v1/variants/{it.v0}/submit", editor.Token, "", 200, "")
+		do("POST", variant+"/approve", "/api/v1/variants/{it.v0}/approve", editor.Token, "", 403, "")
+		do("POST", variant+"/approve", "/api/v1/variants/{it.v0}/approve", f.Outsider.Token, "", 404, "")
+		do("POST", variant+"/approve", "/api/v1/variants/{it.v0}/approve", reviewer.Token, `{"comment":"Good."}`, 200, "")
+		do("POST", variant+"/approve", "/api/v1/variants/{it.v0}/approve", admin.Token, "", 409, "")
+		do("PATCH", variant, "/api/v1/variants/{it.v0}", editor.Token, `{"text":"Changed after approval"}`, 409, "")
+		do("GET", variant, "/api/v1/variants/{it.v0}", f.Members[authz.Analyst].Token, "", 200, "")
+		do("POST", variant+"/submit", "/api/v1/variants/{it.v1}/submit", editor.Token, "", 200, "")
+		do("POST", variant+"/request-changes", "/api/v1/variants/{it.v1}/request-changes", reviewer.Token, `{}`, 422, "")
+		do("POST", variant+"/request-changes", "/api/v1/variants/{it.v1}/request-changes", reviewer.Token, `{"comment":"Add the link."}`, 200, "")
+		do("PATCH", variant, "/api/v1/variants/{it.v1}", editor.Token, `{"text":"With the link","scheduled_at":null}`, 200, "")
+		do("GET", variant, "/api/v1/variants/{it.v1}", editor.Token, "", 200, "")
+
+		do("GET", "/api/v1/orgs/{org}/calendar", a+"/calendar?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&network=telegram", editor.Token, "", 200, "")
+		do("GET", "/api/v1/orgs/{org}/calendar", a+"/calendar?from=2026-12-01", editor.Token, "", 422, "")
+	})
+}
+
+// validateRequest checks that a request body the API accepted matches the
+// documented request schema (so the document does not refuse what works).
+func (o *openAPI) validateRequest(t *testing.T, name, method, pattern, body string) {
+	t.Helper()
+	ptr := "#/paths/" + escapePointer(pattern) + "/" + strings.ToLower(method) + "/requestBody/content/application~1json/schema"
+	if _, ok := o.at(ptr); !ok {
+		t.Errorf("%s: the request body is not documented", name)
+		return
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(body))
+	if err != nil {
+		t.Errorf("%s: request body is not JSON: %v", name, err)
+		return
+	}
+	if err := o.schema(t, ptr).Validate(inst); err != nil {
+		t.Errorf("%s: an accepted request body does not match the documented schema: %v\nbody: %.500s", name, err, body)
 	}
 }

@@ -18,10 +18,13 @@ import (
 
 	"github.com/attache-project/attache/internal/api"
 	"github.com/attache-project/attache/internal/auth"
+	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/mail"
+	"github.com/attache-project/attache/internal/media"
+	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
 	"github.com/attache-project/attache/internal/secret"
 	"github.com/attache-project/attache/internal/web"
@@ -32,13 +35,17 @@ var Version = "dev"
 
 // App is a running Attaché: store, services and HTTP handler.
 type App struct {
-	Config *config.Config
-	Log    *slog.Logger
-	DB     *db.DB
-	Auth   *auth.Service
-	Orgs   *org.Service
-	Router *httpx.Router
-	reg    *prometheus.Registry
+	Config    *config.Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Auth      *auth.Service
+	Orgs      *org.Service
+	Campaigns *campaign.Service
+	Imports   *campaign.Importer
+	Media     *media.Store // uploaded files under DATA/media
+	Notify    *notify.Service
+	Router    *httpx.Router
+	reg       *prometheus.Registry
 }
 
 // Open connects to the database, applies migrations and builds the services.
@@ -63,7 +70,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		d.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Orgs: &org.Service{DB: d}}
+	a := &App{Config: cfg, Log: log, DB: d, Orgs: &org.Service{DB: d}, Campaigns: &campaign.Service{DB: d}, Media: &media.Store{Dir: filepath.Join(cfg.Data, "media")}}
 	a.Auth = &auth.Service{DB: d, Box: box, Log: log, BaseURL: cfg.BaseURL, SessionTTL: time.Duration(cfg.SessionDays) * 24 * time.Hour}
 	if cfg.OIDCIssuer != "" {
 		a.Auth.OIDC = &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCID, ClientSecret: cfg.OIDCSecret, RedirectURL: cfg.BaseURL + "/login/oidc/callback"}
@@ -71,11 +78,17 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	if cfg.SMTPHost != "" {
 		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}
+	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
+	a.Campaigns.Notify = a.Notify
+	a.Imports = campaign.NewImporter(a.Campaigns, log)
 	return a, nil
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.Imports.Close() // running imports roll back before the database closes
+	return a.DB.Close()
+}
 
 // Handler builds the whole HTTP handler: operations endpoints, API, web UI.
 func (a *App) Handler(ctx context.Context) (http.Handler, error) {
@@ -91,8 +104,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/readyz", Access: httpx.Public}, a.readyz)
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/metrics", Access: httpx.Public}, promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Log: a.Log}).Register(rt)
-	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Log: a.Log, Config: a.Config, Version: Version})
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log}).Register(rt)
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, Version: Version})
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +142,7 @@ func (a *App) Serve(ctx context.Context, h http.Handler) error {
 	srv := &http.Server{Addr: a.Config.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	go a.Notify.Run(ctx, 30*time.Second) // emails notifications; stops with ctx
 	a.Log.Info("serving", "addr", "http://"+a.Config.Addr, "base_url", a.Config.BaseURL, "database", string(a.DB.Dialect), "version", Version)
 	select {
 	case err := <-errc:

@@ -5,6 +5,9 @@ package app_test
 // outsider) and anonymously, and the answer is checked against
 // authz.Allowed. A route without an entry in apiRouteCases, webRouteCases or
 // opsRouteCases fails the test, so a new route cannot skip the matrix.
+// Routes that name a resource rather than an organisation (httpx.Resource)
+// are checked on resources made per request in A, B and A's mission (see
+// checkResource): a stranger's answer must be the one for a missing id.
 
 import (
 	"fmt"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/org"
 	"github.com/attache-project/attache/internal/testutil"
 )
 
@@ -41,6 +45,16 @@ type routeCase struct {
 	// signedWant, for Signed routes, gives the status a signed-in user must
 	// get (0: anything but 401, 403 and 5xx).
 	signedWant func(f *Fixture, u *TestUser) int
+	// query is added to the path ("from=…&to=…"); "{n}" and params apply.
+	query string
+	// resource, for Resource routes, creates what {id} names, owned by
+	// organisation o, and returns its id. It is called for every request,
+	// so that each caller acts on a fresh resource.
+	resource func(t *testing.T, f *Fixture, o org.Org) string
+	// want, when set, gives the exact status each role of A gets (every
+	// role must be named): for routes where more than the role's action
+	// decides, such as approval (the approval policy and four eyes).
+	want map[authz.Role]int
 }
 
 // opsRouteCases are the operations endpoints registered by app itself.
@@ -117,7 +131,7 @@ type matrix struct {
 }
 
 // request builds the request of case c on route r for u, aimed at org.
-func (m *matrix) request(t *testing.T, r httpx.Route, c routeCase, u *TestUser, orgRef string) *http.Request {
+func (m *matrix) request(t *testing.T, r httpx.Route, c routeCase, u *TestUser, orgRef, id string) *http.Request {
 	t.Helper()
 	subst := map[string]string{"{org}": orgRef, "{n}": strconv.FormatInt(m.f.Seq(), 10)}
 	if c.params != nil {
@@ -125,10 +139,14 @@ func (m *matrix) request(t *testing.T, r httpx.Route, c routeCase, u *TestUser, 
 			subst["{"+k+"}"] = v
 		}
 	}
-	path, body := r.Pattern, c.body
+	if id != "" {
+		subst["{id}"] = id
+	}
+	path, body, query := r.Pattern, c.body, c.query
 	for k, v := range subst {
 		path = strings.ReplaceAll(path, k, url.PathEscape(v))
 		body = strings.ReplaceAll(body, k, v)
+		query = strings.ReplaceAll(query, k, url.QueryEscape(v))
 	}
 	// Patterns such as "/api/" or "/static/" end in a wildcard slash.
 	if strings.HasSuffix(path, "/") && path != "/" {
@@ -137,6 +155,9 @@ func (m *matrix) request(t *testing.T, r httpx.Route, c routeCase, u *TestUser, 
 	path = strings.ReplaceAll(path, "{$}", "")
 	if strings.Contains(path, "{") {
 		t.Fatalf("path %q still has a parameter: give it in params", path)
+	}
+	if query != "" {
+		path += "?" + query
 	}
 	var req *http.Request
 	if body != "" {
@@ -168,7 +189,13 @@ func (m *matrix) request(t *testing.T, r httpx.Route, c routeCase, u *TestUser, 
 
 func (m *matrix) serve(t *testing.T, r httpx.Route, c routeCase, u *TestUser, orgRef string) Response {
 	t.Helper()
-	resp := m.f.Serve(m.request(t, r, c, u, orgRef))
+	return m.serveOn(t, r, c, u, orgRef, "")
+}
+
+// serveOn is serve with {id} set to a resource id (Resource routes).
+func (m *matrix) serveOn(t *testing.T, r httpx.Route, c routeCase, u *TestUser, orgRef, id string) Response {
+	t.Helper()
+	resp := m.f.Serve(m.request(t, r, c, u, orgRef, id))
 	if resp.Status >= 500 {
 		t.Errorf("%s as %s: status %d (a 5xx is a bug): %.300s", r.Key(), u, resp.Status, resp.Body)
 	}
@@ -202,6 +229,10 @@ func (m *matrix) serve(t *testing.T, r httpx.Route, c routeCase, u *TestUser, or
 func (m *matrix) check(t *testing.T, r httpx.Route, c routeCase) {
 	f := m.f
 	aRef := strconv.FormatInt(f.A.ID, 10)
+	if r.Access == httpx.Resource {
+		m.checkResource(t, r, c)
+		return
+	}
 	anonymous := m.serve(t, r, c, nil, aRef)
 	switch r.Access {
 	case httpx.Public:
@@ -237,23 +268,12 @@ func (m *matrix) check(t *testing.T, r httpx.Route, c routeCase) {
 
 	// OrgRole: every role in A.
 	for _, role := range authz.Roles {
-		u := f.Members[role]
-		resp := m.serve(t, r, c, u, aRef)
-		if authz.Allowed(role, r.Action) {
-			if !allowedStatus(c, resp.Status) {
-				t.Errorf("%s may %s: got %d: %.300s", role, r.Action, resp.Status, resp.Body)
-			}
-		} else if resp.Status != http.StatusForbidden {
-			t.Errorf("%s may not %s: want 403, got %d: %.300s", role, r.Action, resp.Status, resp.Body)
-		}
+		checkRole(t, r, c, role, m.serve(t, r, c, f.Members[role], aRef))
 	}
 	// The outsider (admin of B only) aimed at A, by id and by slug, and at
 	// an organisation that does not exist: refused, the same way, and
 	// without a word about A.
-	secrets := []string{f.A.Name, f.Mission.Name}
-	for _, u := range f.Members {
-		secrets = append(secrets, u.Email, u.Name)
-	}
+	secrets := m.secretsOfA()
 	byID := m.serve(t, r, c, f.Outsider, aRef)
 	bySlug := m.serve(t, r, c, f.Outsider, f.A.Slug)
 	missing := m.serve(t, r, c, f.Outsider, "987654321")
@@ -289,6 +309,103 @@ func (m *matrix) check(t *testing.T, r httpx.Route, c routeCase) {
 	if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound {
 		t.Errorf("A's editor aimed at A's mission (not a member): want 403 or 404, got %d", resp.Status)
 	}
+}
+
+// checkRole checks the answer to a member of A with role: c.want when
+// set, else an allowed status or 403 as authz.Allowed says.
+func checkRole(t *testing.T, r httpx.Route, c routeCase, role authz.Role, resp Response) {
+	t.Helper()
+	if c.want != nil {
+		want, ok := c.want[role]
+		switch {
+		case !ok:
+			t.Errorf("the case's want names no status for %s", role)
+		case resp.Status != want:
+			t.Errorf("%s: want %d, got %d: %.300s", role, want, resp.Status, resp.Body)
+		}
+		return
+	}
+	if authz.Allowed(role, r.Action) {
+		if !allowedStatus(c, resp.Status) {
+			t.Errorf("%s may %s: got %d: %.300s", role, r.Action, resp.Status, resp.Body)
+		}
+	} else if resp.Status != http.StatusForbidden {
+		t.Errorf("%s may not %s: want 403, got %d: %.300s", role, r.Action, resp.Status, resp.Body)
+	}
+}
+
+// secretsOfA is what a stranger must never read about A: its name, its
+// mission's, its members' names and emails, and the titles and texts the
+// resource helpers give A's campaigns (they contain A's name).
+func (m *matrix) secretsOfA() []string {
+	f := m.f
+	secrets := []string{f.A.Name, f.Mission.Name}
+	for _, u := range f.Members {
+		secrets = append(secrets, u.Email, u.Name)
+	}
+	return secrets
+}
+
+// checkResource checks a route that names a resource ({id}) rather than an
+// organisation. Each request acts on a fresh resource made by c.resource:
+//   - every role of A, on a resource of A: c.want, or an allowed status when
+//     authz.Allowed(role, action), else 403;
+//   - the outsider (member of B only), on A's resource: 403 or 404, nothing
+//     of A in the answer, and the same answer as for an id that does not
+//     exist, so that a stranger cannot tell A's resource exists;
+//   - A's admin on B's resource, and A's editor on a resource of A's
+//     mission (where they are no member): 403 or 404, nothing of B.
+func (m *matrix) checkResource(t *testing.T, r httpx.Route, c routeCase) {
+	f := m.f
+	if c.resource == nil {
+		t.Fatalf("%s is a Resource route: its case needs resource (create what {id} names in an organisation)", r.Key())
+	}
+	aRef := strconv.FormatInt(f.A.ID, 10)
+	on := func(u *TestUser, o org.Org) Response {
+		t.Helper()
+		return m.serveOn(t, r, c, u, aRef, c.resource(t, f, o))
+	}
+	checkAnonymous(t, c, on(nil, f.A))
+	for _, role := range authz.Roles {
+		checkRole(t, r, c, role, on(f.Members[role], f.A))
+	}
+
+	const missingID = "987654321"
+	id := c.resource(t, f, f.A)
+	own := m.serveOn(t, r, c, f.Outsider, aRef, id)
+	missing := m.serveOn(t, r, c, f.Outsider, aRef, missingID)
+	if own.Status != http.StatusForbidden && own.Status != http.StatusNotFound {
+		t.Errorf("outsider on A's resource: want 403 or 404, got %d: %.300s", own.Status, own.Body)
+	}
+	for _, s := range m.secretsOfA() {
+		if strings.Contains(own.Body, s) {
+			t.Errorf("outsider on A's resource: response reveals %q: %.300s", s, own.Body)
+		}
+	}
+	if own.Status != missing.Status || normaliseID(own.Body, id) != normaliseID(missing.Body, missingID) {
+		t.Errorf("outsider can tell A's resource exists: it gives %d %.200q, a missing one gives %d %.200q", own.Status, own.Body, missing.Status, missing.Body)
+	}
+	resp := on(f.Members[authz.Admin], f.B)
+	if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound {
+		t.Errorf("A's admin on B's resource: want 403 or 404, got %d: %.300s", resp.Status, resp.Body)
+	}
+	if strings.Contains(resp.Body, f.B.Name) || strings.Contains(resp.Body, f.Outsider.Email) {
+		t.Errorf("A's admin on B's resource: response reveals B: %.300s", resp.Body)
+	}
+	resp = on(f.Members[authz.Editor], f.Mission)
+	if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound {
+		t.Errorf("A's editor on a resource of A's mission (not a member): want 403 or 404, got %d: %.300s", resp.Status, resp.Body)
+	}
+	if strings.Contains(resp.Body, f.Mission.Name) {
+		t.Errorf("A's editor on a resource of A's mission: response reveals the mission: %.300s", resp.Body)
+	}
+}
+
+// normaliseID is normalise for a resource id: the problem's "instance" and
+// the id where it stands as a whole path segment.
+func normaliseID(body, id string) string {
+	body = instanceRE.ReplaceAllString(body, `"instance":""`)
+	return regexp.MustCompile(`(/)`+regexp.QuoteMeta(id)+`([/?#"'&<\s]|$)`).ReplaceAllString(body, "${1}ID${2}")
 }
 
 func checkAnonymous(t *testing.T, c routeCase, resp Response) {

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/campaign"
+	"github.com/attache-project/attache/internal/channel"
+	"github.com/attache-project/attache/internal/channel/limits"
 )
 
 // webRouteCases are the matrix entries of the HTML user interface (see
@@ -48,6 +52,11 @@ var webRouteCases = map[string]routeCase{
 	"GET /o/{org}/{$}":                            {web: true},
 	"GET /o/{org}/campaigns":                      {web: true},
 	"GET /o/{org}/calendar":                       {web: true},
+	"GET /o/{org}/calendar/events":                {web: true},
+	"POST /o/{org}/calendar/variants/{id}/move":   {web: true, params: newCalendarVariant, body: "start={start}"},
+	"GET /account/calendar":                       {web: true},
+	"POST /account/calendar":                      {web: true},
+	"GET /calendar/{file}":                        {web: true, params: fixed("file", "cal_no-such-feed.ics")},
 	"GET /o/{org}/inbox":                          {web: true},
 	"GET /o/{org}/listening":                      {web: true},
 	"GET /o/{org}/analytics":                      {web: true},
@@ -79,6 +88,70 @@ var webRouteCases = map[string]routeCase{
 	"POST /account/2fa/enable":         {web: true, body: "secret=&code="},
 	"POST /account/2fa/disable":        {web: true, body: "password="},
 	"POST /account/2fa/recovery":       {web: true},
+
+	// Attachments (web_media_test.go; params helpers in api_media_test.go).
+	// The matrix posts a urlencoded form: an upload needs multipart, 400.
+	"GET /o/{org}/items/{id}/media":   {web: true, params: mediaItemOfA, allowed: []int{200}},
+	"POST /o/{org}/items/{id}/media":  {web: true, params: mediaItemOfA, body: "alt_text=x", allowed: []int{400}},
+	"POST /o/{org}/media/{id}/alt":    {web: true, params: mediaOfA, body: "alt_text=New+alt+text+{n}", allowed: []int{303}},
+	"GET /o/{org}/media/{id}/delete":  {web: true, params: mediaOfA, allowed: []int{200}},
+	"POST /o/{org}/media/{id}/delete": {web: true, params: mediaOfA, allowed: []int{303}},
+	"GET /o/{org}/media/{id}/content": {web: true, params: mediaOfA, allowed: []int{200}},
+
+	// Campaign studio (web_campaign_test.go has the params helpers).
+	"GET /o/{org}/campaigns/new":                             {web: true},
+	"POST /o/{org}/campaigns":                                {web: true, body: "title=Matrix {n}&start=2026-12-01&end=2026-12-31&status=draft"},
+	"GET /o/{org}/campaigns/{id}":                            {web: true, params: webCampaignOfA},
+	"GET /o/{org}/campaigns/{id}/edit":                       {web: true, params: webCampaignOfA},
+	"POST /o/{org}/campaigns/{id}/edit":                      {web: true, params: webCampaignOfA, body: "title=Matrix {n}&start=2026-12-01&end=2026-12-31&status=active"},
+	"POST /o/{org}/campaigns/{id}/partners":                  {web: true, params: webCampaignOfA, body: "partner=programme"},
+	"GET /o/{org}/campaigns/{id}/partners/{partner}/remove":  {web: true, params: webJointCampaignOfA},
+	"POST /o/{org}/campaigns/{id}/partners/{partner}/remove": {web: true, params: webJointCampaignOfA},
+	"GET /o/{org}/campaigns/{id}/items/new":                  {web: true, params: webCampaignOfA},
+	"POST /o/{org}/campaigns/{id}/items":                     {web: true, params: webCampaignOfA, body: "text=Matrix {n}&n0.account={account}&n0.text=Matrix variant {n}"},
+	"GET /o/{org}/items/{id}":                                {web: true, params: webItemOfA},
+	"POST /o/{org}/items/{id}":                               {web: true, params: webItemOfA, body: "title=Matrix&text=Matrix text {n}"},
+	"POST /o/{org}/items/{id}/variants":                      {web: true, params: webItemOfA, body: "add.account={account}&add.language=en&add.text=Added {n}"},
+	"POST /o/{org}/variants/{id}":                            {web: true, params: webVariantOfA, body: "v{id}.account={account}&v{id}.text=Edited {n}"},
+	"POST /o/{org}/variants/{id}/submit":                     {web: true, params: webVariantOfA},
+	"GET /o/{org}/variants/{id}/history":                     {web: true, params: webVariantOfA},
+	"POST /o/{org}/composer/count":                           {web: true, params: accountOfA, body: "prefix=n0.&n0.account={account}&n0.text=Hello {n}"},
+	"GET /o/{org}/approvals":                                 {web: true},
+	"POST /o/{org}/variants/{id}/approve":                    {web: true, params: webSubmittedVariantOfA, want: webApproverStatuses},
+	"POST /o/{org}/variants/{id}/request-changes":            {web: true, params: webSubmittedVariantOfA, body: "comment=Shorter, please", want: webApproverStatuses},
+	"GET /o/{org}/admin/approvals":                           {web: true},
+	"POST /o/{org}/admin/approvals":                          {web: true, body: "steps=1&roles=reviewer&roles=admin"},
+	"GET /o/{org}/channels":                                  {web: true},
+	"POST /o/{org}/channels":                                 {web: true, body: "network=telegram&name=Matrix {n}&handle=@matrix{n}&language=uk"},
+	"GET /o/{org}/channels/{id}/edit":                        {web: true, params: newAccountOfA},
+	"POST /o/{org}/channels/{id}/edit":                       {web: true, params: newAccountOfA, body: "name=Matrix {n}&handle=@matrix-edit{n}&language=en"},
+	"GET /o/{org}/channels/{id}/archive":                     {web: true, params: newAccountOfA},
+	"POST /o/{org}/channels/{id}/archive":                    {web: true, params: newAccountOfA},
+	// Templates, import and export (web_importexport_test.go has the helpers).
+	"GET /o/{org}/campaigns/{id}/import":       {web: true, params: webCampaignOfA},
+	"POST /o/{org}/campaigns/{id}/import":      {web: true, params: webCampaignOfA, body: "file=not-multipart", allowed: []int{400}},
+	"GET /o/{org}/imports/{job}":               {web: true, params: webImportJobOfA},
+	"GET /o/{org}/campaigns/{id}/export":       {web: true, params: webCampaignOfA},
+	"GET /o/{org}/campaigns/{id}/export.csv":   {web: true, params: webCampaignOfA},
+	"GET /o/{org}/campaigns/{id}/export.pdf":   {web: true, params: webCampaignOfA},
+	"GET /o/{org}/templates":                   {web: true},
+	"POST /o/{org}/templates":                  {web: true, params: webCampaignOfA, body: "from_campaign_id={id}&name=Matrix {n}"},
+	"GET /o/{org}/templates/{id}":              {web: true, params: templateOfA},
+	"POST /o/{org}/templates/{id}/instantiate": {web: true, params: templateOfA, body: "title=Matrix {n}&start=2027-01-04"},
+	"POST /o/{org}/templates/{id}/delete":      {web: true, params: templateOfA},
+	// Coordination (api_coordination_test.go has the helpers).
+	"GET /o/{org}/campaigns/{id}/coordination": {web: true, params: webCampaignOfA},
+	"POST /o/{org}/campaigns/{id}/tasks":       {web: true, params: webCampaignOfA, body: "title=Matrix task {n}&kind=drafting", allowed: []int{303}},
+	"POST /o/{org}/tasks/{id}":                 {web: true, params: webTaskOfA, body: "status=doing", allowed: []int{303}},
+	"GET /o/{org}/tasks":                       {web: true, allowed: []int{200}},
+	"GET /o/{org}/items/{id}/comments":         {web: true, params: webItemOfA, allowed: []int{200}},
+	"POST /o/{org}/items/{id}/comments":        {web: true, params: webItemOfA, body: "body=Matrix comment {n}", allowed: []int{303}},
+	"POST /o/{org}/items/{id}/amplification":   {web: true, params: webItemToAmplify, body: "org_id={mission}", allowed: []int{303}},
+	"GET /o/{org}/amplification":               {web: true, allowed: []int{200}},
+	"GET /o/{org}/amplification/{id}":          {web: true, params: webAmpRequestOfA, allowed: []int{200}},
+	"POST /o/{org}/amplification/{id}":         {web: true, params: webAmpRequestOfA, body: "action=decline&note=Matrix reason {n}", allowed: []int{303}},
+	"GET /notifications":                       {web: true},
+	"POST /notifications/read":                 {web: true},
 }
 
 func fixed(name, value string) func(*testing.T, *Fixture, *TestUser) map[string]string {
@@ -152,4 +225,26 @@ func newTokenOfCaller(t *testing.T, f *Fixture, u *TestUser) map[string]string {
 		t.Fatalf("create token: %v", err)
 	}
 	return map[string]string{"id": itoa(tok.ID)}
+}
+
+// newCalendarVariant creates a draft variant of A scheduled in two months
+// (written by A's editor) and a new time for it, for the calendar's move.
+func newCalendarVariant(t *testing.T, f *Fixture, _ *TestUser) map[string]string {
+	ctx := context.Background()
+	ed := f.Members[authz.Editor]
+	acc := channel.Account{OrgID: f.A.ID, Network: limits.Telegram, Name: "Matrix", Handle: fmt.Sprintf("matrix%d", f.Seq()), Language: "en"}
+	if err := channel.Insert(ctx, f.DB.W(), &acc); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().AddDate(0, 2, 0).Truncate(time.Hour)
+	c := campaign.Campaign{Title: "Matrix campaign", Period: campaign.Period{Start: at.Format("2006-01-02"), End: at.AddDate(0, 1, 0).Format("2006-01-02")}}
+	p := f.principal(t, ed)
+	if err := f.Campaigns.Create(ctx, p, actorOf(ed), f.A, &c, nil); err != nil {
+		t.Fatal(err)
+	}
+	it := campaign.Item{Title: "Matrix item", Text: "Matrix text"}
+	if err := f.Campaigns.CreateItem(ctx, p, c.ID, 0, &it, []campaign.VariantInput{{ChannelAccountID: acc.ID, ScheduledAt: &at}}); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": itoa(it.Variants[0].ID), "start": at.AddDate(0, 0, 1).Format("2006-01-02T15:04:05")}
 }

@@ -205,7 +205,7 @@ func TestWebOrgsAndRoles(t *testing.T) {
 		wantStatus(t, "editor makes themself admin", resp, http.StatusForbidden)
 
 		// A "coming" page is honest about it.
-		resp = ed.get("/o/ministry-alpha/campaigns")
+		resp = ed.get("/o/ministry-alpha/inbox")
 		wantStatus(t, "coming", resp, http.StatusOK)
 		wantBody(t, "coming", resp, "This area is not built yet.")
 

@@ -59,11 +59,11 @@ func (s *Service) Invite(ctx context.Context, a audit.Actor, o org.Org, email st
 		return inv, "", err
 	}
 	if !authz.ValidRole(string(role)) {
-		return inv, "", &FieldError{"role", "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
+		return inv, "", &FieldError{Field: "role", Reason: "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
 	}
 	if u, err := GetUserByEmail(ctx, s.DB.R(), email); err == nil {
 		if _, err := org.MemberRole(ctx, s.DB.R(), o.ID, u.ID); err == nil {
-			return inv, "", &FieldError{"email", "this person is already a member"}
+			return inv, "", &FieldError{Field: "email", Reason: "this person is already a member"}
 		}
 	}
 	secret := newSecret("")

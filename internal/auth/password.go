@@ -28,11 +28,11 @@ func CheckPasswordPolicy(pw, email string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLength:
-		return &FieldError{"password", fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
+		return &FieldError{Field: "password", Reason: fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
 	case len(pw) > 1024:
-		return &FieldError{"password", "must be at most 1024 bytes"}
+		return &FieldError{Field: "password", Reason: "must be at most 1024 bytes"}
 	case email != "" && strings.EqualFold(pw, email):
-		return &FieldError{"password", "must not be your email address"}
+		return &FieldError{Field: "password", Reason: "must not be your email address"}
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func (s *Service) ChangePassword(ctx context.Context, a audit.Actor, u User, old
 		return err
 	}
 	if full.passwordHash != "" && !VerifyPassword(full.passwordHash, oldPassword) {
-		return &FieldError{"current_password", "is not your current password"}
+		return &FieldError{Field: "current_password", Reason: "is not your current password"}
 	}
 	if err := CheckPasswordPolicy(newPassword, u.Email); err != nil {
 		return err

@@ -250,7 +250,7 @@ func (s *Service) CreateToken(ctx context.Context, actor audit.Actor, userID int
 		return "", t, err
 	}
 	if ttl < 0 || ttl > 5*365*24*time.Hour {
-		return "", t, &FieldError{"expires_in_days", "must be between 0 (never) and 1825"}
+		return "", t, &FieldError{Field: "expires_in_days", Reason: "must be between 0 (never) and 1825"}
 	}
 	if ttl > 0 {
 		exp := s.now().Add(ttl)

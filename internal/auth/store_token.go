@@ -33,13 +33,13 @@ func (t Token) Active(now time.Time) bool {
 func checkTokenName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", &FieldError{"name", "is required (say what the token is for)"}
+		return "", &FieldError{Field: "name", Reason: "is required (say what the token is for)"}
 	}
 	if utf8.RuneCountInString(name) > 100 {
-		return "", &FieldError{"name", "must be at most 100 characters"}
+		return "", &FieldError{Field: "name", Reason: "must be at most 100 characters"}
 	}
 	if hasControl(name) {
-		return "", &FieldError{"name", "must not contain control characters"}
+		return "", &FieldError{Field: "name", Reason: "must not contain control characters"}
 	}
 	return name, nil
 }

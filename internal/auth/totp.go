@@ -46,10 +46,10 @@ func validTOTP(secret, code string, now time.Time) bool {
 // authenticator has it, and returns fresh recovery codes, shown once.
 func (s *Service) EnableTOTP(ctx context.Context, a audit.Actor, u User, secret, code string) ([]string, error) {
 	if len(secret) < 16 || len(secret) > 64 {
-		return nil, &FieldError{"secret", "is not a TOTP secret from this page; start again"}
+		return nil, &FieldError{Field: "secret", Reason: "is not a TOTP secret from this page; start again"}
 	}
 	if !validTOTP(secret, code, s.now()) {
-		return nil, &FieldError{"code", "is not the current code of your authenticator app; check the time on your phone and try again"}
+		return nil, &FieldError{Field: "code", Reason: "is not the current code of your authenticator app; check the time on your phone and try again"}
 	}
 	sealed, err := s.Box.Seal(secret)
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *Service) DisableTOTP(ctx context.Context, a audit.Actor, u User, passwo
 		return err
 	}
 	if full.passwordHash != "" && !VerifyPassword(full.passwordHash, password) {
-		return &FieldError{"password", "is not your current password"}
+		return &FieldError{Field: "password", Reason: "is not your current password"}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET totp_secret = '', totp_enabled = ? WHERE id = ?", false, u.ID); err != nil {

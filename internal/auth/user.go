@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/valid"
 )
 
 // User is a person who can sign in.
@@ -32,26 +33,21 @@ type User struct {
 }
 
 // FieldError says which input field is wrong and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+type FieldError = valid.FieldError
 
 // NormaliseEmail checks an email address and returns its canonical (lower
 // case, bare) form.
 func NormaliseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", &FieldError{"email", "is required"}
+		return "", &FieldError{Field: "email", Reason: "is required"}
 	}
 	if len(s) > 254 {
-		return "", &FieldError{"email", "must be at most 254 characters"}
+		return "", &FieldError{Field: "email", Reason: "must be at most 254 characters"}
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", &FieldError{"email", "is not a valid email address (expected name@example.org)"}
+		return "", &FieldError{Field: "email", Reason: "is not a valid email address (expected name@example.org)"}
 	}
 	return strings.ToLower(a.Address), nil
 }
@@ -60,13 +56,13 @@ func NormaliseEmail(s string) (string, error) {
 func CheckName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", &FieldError{"name", "is required"}
+		return "", &FieldError{Field: "name", Reason: "is required"}
 	}
 	if utf8.RuneCountInString(name) > 120 {
-		return "", &FieldError{"name", "must be at most 120 characters"}
+		return "", &FieldError{Field: "name", Reason: "must be at most 120 characters"}
 	}
 	if hasControl(name) {
-		return "", &FieldError{"name", "must not contain control characters"}
+		return "", &FieldError{Field: "name", Reason: "must not contain control characters"}
 	}
 	return name, nil
 }
@@ -121,7 +117,7 @@ func insertUser(ctx context.Context, q db.Queryer, u *User) error {
 	err := q.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, locale, time_zone, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, u.Email, u.Name, u.passwordHash, u.Locale, u.TimeZone, u.CreatedAt).Scan(&u.ID)
 	if db.IsUniqueViolation(err) {
-		return &FieldError{"email", "an account with this email address already exists"}
+		return &FieldError{Field: "email", Reason: "an account with this email address already exists"}
 	}
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -151,13 +147,13 @@ func SetLocale(ctx context.Context, q db.Queryer, userID int64, locale string) e
 func CheckTimeZone(tz string) (string, error) {
 	tz = strings.TrimSpace(tz)
 	if tz == "" {
-		return "", &FieldError{"time_zone", "is required"}
+		return "", &FieldError{Field: "time_zone", Reason: "is required"}
 	}
 	if len(tz) > 64 || hasControl(tz) || tz == "Local" {
-		return "", &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
+		return "", &FieldError{Field: "time_zone", Reason: "must be an IANA time zone such as Europe/Kyiv"}
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return "", &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
+		return "", &FieldError{Field: "time_zone", Reason: "must be an IANA time zone such as Europe/Kyiv"}
 	}
 	return tz, nil
 }
@@ -169,7 +165,7 @@ func CheckLocale(locale string) error {
 			return nil
 		}
 	}
-	return &FieldError{"locale", "must be one of " + strings.Join(SupportedLocales, ", ")}
+	return &FieldError{Field: "locale", Reason: "must be one of " + strings.Join(SupportedLocales, ", ")}
 }
 
 // UpdateProfile saves what a user may change about themselves: display

@@ -31,19 +31,21 @@ func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 type Action string
 
 const (
-	ViewOrg          Action = "org.view"       // see the organisation and its dashboard
-	ManageOrg        Action = "org.manage"     // rename, time zone, 2FA policy
-	CreateSubOrg     Action = "org.create"     // create organisations (programme admins)
-	ViewMembers      Action = "members.view"   // list members and their roles
-	ManageMembers    Action = "members.manage" // change roles, remove members, invite
-	ViewAudit        Action = "audit.view"     // read the organisation's audit log
-	UseCampaigns     Action = "campaigns.use"  // campaign studio, calendar
-	UseInbox         Action = "inbox.use"      // engagement inbox
-	UseListening     Action = "listening.use"  // listening and analytics
-	UseAcademy       Action = "academy.use"    // courses
-	UseAlumni        Action = "alumni.use"     // alumni network
-	UseLibrary       Action = "library.use"    // supporting materials
-	ViewAdminSection Action = "admin.view"     // the Admin area of the navigation
+	ViewOrg          Action = "org.view"        // see the organisation and its dashboard
+	ManageOrg        Action = "org.manage"      // rename, time zone, 2FA policy
+	CreateSubOrg     Action = "org.create"      // create organisations (programme admins)
+	ViewMembers      Action = "members.view"    // list members and their roles
+	ManageMembers    Action = "members.manage"  // change roles, remove members, invite
+	ViewAudit        Action = "audit.view"      // read the organisation's audit log
+	UseCampaigns     Action = "campaigns.use"   // campaign studio, calendar (read)
+	EditCampaigns    Action = "campaigns.edit"  // create and change campaigns, items, variants, tasks
+	ManageChannels   Action = "channels.manage" // add and change channel accounts, approval policy
+	UseInbox         Action = "inbox.use"       // engagement inbox
+	UseListening     Action = "listening.use"   // listening and analytics
+	UseAcademy       Action = "academy.use"     // courses
+	UseAlumni        Action = "alumni.use"      // alumni network
+	UseLibrary       Action = "library.use"     // supporting materials
+	ViewAdminSection Action = "admin.view"      // the Admin area of the navigation
 )
 
 // matrix lists, for every action, the roles allowed to do it.
@@ -56,6 +58,8 @@ var matrix = map[Action][]Role{
 	ViewAudit:        {Admin},
 	ViewAdminSection: {Admin},
 	UseCampaigns:     {Admin, Editor, Reviewer, Analyst, Participant},
+	EditCampaigns:    {Admin, Editor},
+	ManageChannels:   {Admin, Editor},
 	UseInbox:         {Admin, Editor, Reviewer},
 	UseListening:     {Admin, Editor, Reviewer, Analyst},
 	UseAcademy:       Roles,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,7 +76,7 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
-				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				log.Error("panic serving request", "method", r.Method, "path", loggedPath(r), "panic", v, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					http.Error(rec, "internal error", http.StatusInternalServerError)
 				}
@@ -96,8 +97,19 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", rec.status, "bytes", rec.size, "duration_ms", float64(d.Microseconds())/1000)
+			log.Log(r.Context(), level, "request", "method", r.Method, "path", loggedPath(r), "route", route, "status", rec.status, "bytes", rec.size, "duration_ms", float64(d.Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// loggedPath is the request path for the log, except on routes whose path
+// carries a secret (reset, invitation and calendar-feed links): there the
+// route pattern stands in (the feed's file name is its token), so logs never hold a usable link.
+func loggedPath(r *http.Request) string {
+	if strings.Contains(r.Pattern, "{token}") || strings.HasPrefix(r.Pattern, "GET /calendar/") {
+		_, pattern, _ := strings.Cut(r.Pattern, " ")
+		return pattern
+	}
+	return r.URL.Path
 }

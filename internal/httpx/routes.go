@@ -21,6 +21,10 @@ const (
 	Public  Access = iota // anyone, signed in or not
 	Signed                // any signed-in user (or token bearer)
 	OrgRole               // a member of the {org} in the path whose role allows Action
+	// Resource routes name a resource ({id}) rather than an organisation;
+	// the service finds the resource's organisations and checks Action
+	// there. A stranger cannot tell a resource exists.
+	Resource
 )
 
 // Route is one registered route.

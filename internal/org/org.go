@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/valid"
 )
 
 // Kind is what an organisation is.
@@ -56,12 +57,7 @@ type Membership struct {
 }
 
 // FieldError says which input field is wrong and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+type FieldError = valid.FieldError
 
 var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
 
@@ -73,35 +69,35 @@ func (o *Org) Validate() error {
 	o.Slug = strings.TrimSpace(o.Slug)
 	switch {
 	case o.Name == "":
-		return &FieldError{"name", "is required"}
+		return &FieldError{Field: "name", Reason: "is required"}
 	case utf8.RuneCountInString(o.Name) > 200:
-		return &FieldError{"name", "must be at most 200 characters"}
+		return &FieldError{Field: "name", Reason: "must be at most 200 characters"}
 	case strings.IndexFunc(o.Name, unicode.IsControl) >= 0:
-		return &FieldError{"name", "must not contain control characters such as line breaks"}
+		return &FieldError{Field: "name", Reason: "must not contain control characters such as line breaks"}
 	case !slugRE.MatchString(o.Slug):
-		return &FieldError{"slug", "must be 1–64 lower-case letters, digits and hyphens, not starting or ending with a hyphen"}
+		return &FieldError{Field: "slug", Reason: "must be 1–64 lower-case letters, digits and hyphens, not starting or ending with a hyphen"}
 	}
 	switch o.Kind {
 	case Programme, Ministry, Partner:
 		if o.ParentID != 0 {
-			return &FieldError{"parent_id", fmt.Sprintf("a %s has no parent organisation", o.Kind)}
+			return &FieldError{Field: "parent_id", Reason: fmt.Sprintf("a %s has no parent organisation", o.Kind)}
 		}
 	case Mission:
 		if o.ParentID == 0 {
-			return &FieldError{"parent_id", "a mission belongs to a ministry: give its parent_id"}
+			return &FieldError{Field: "parent_id", Reason: "a mission belongs to a ministry: give its parent_id"}
 		}
 	default:
-		return &FieldError{"kind", "must be programme, ministry, mission or partner"}
+		return &FieldError{Field: "kind", Reason: "must be programme, ministry, mission or partner"}
 	}
 	if o.TimeZone == "" {
 		o.TimeZone = "UTC"
 	}
 	// "Local" would be the server's zone, not an IANA name.
 	if _, err := time.LoadLocation(o.TimeZone); err != nil || len(o.TimeZone) > 64 || o.TimeZone == "Local" {
-		return &FieldError{"time_zone", "must be an IANA time zone such as Europe/Kyiv"}
+		return &FieldError{Field: "time_zone", Reason: "must be an IANA time zone such as Europe/Kyiv"}
 	}
 	if o.Country != "" && !countryRE.MatchString(o.Country) {
-		return &FieldError{"country", "must be an ISO 3166-1 alpha-2 code such as UA"}
+		return &FieldError{Field: "country", Reason: "must be an ISO 3166-1 alpha-2 code such as UA"}
 	}
 	o.Country = strings.ToUpper(o.Country)
 	return nil

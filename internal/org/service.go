@@ -66,13 +66,13 @@ func (s *Service) Create(ctx context.Context, p *authz.Principal, a audit.Actor,
 	if o.ParentID != 0 {
 		parent, err := GetOrg(ctx, s.DB.R(), o.ParentID)
 		if errors.Is(err, db.ErrNotFound) {
-			return &FieldError{"parent_id", "no such organisation"}
+			return &FieldError{Field: "parent_id", Reason: "no such organisation"}
 		}
 		if err != nil {
 			return err
 		}
 		if parent.Kind != Ministry {
-			return &FieldError{"parent_id", "a mission's parent must be a ministry"}
+			return &FieldError{Field: "parent_id", Reason: "a mission's parent must be a ministry"}
 		}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -136,7 +136,7 @@ func (s *Service) Update(ctx context.Context, a audit.Actor, before, after Org) 
 // SetRole changes the role of an existing member of o.
 func (s *Service) SetRole(ctx context.Context, a audit.Actor, o Org, userID int64, role authz.Role) error {
 	if !authz.ValidRole(string(role)) {
-		return &FieldError{"role", "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
+		return &FieldError{Field: "role", Reason: "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		old, err := MemberRole(ctx, tx, o.ID, userID)

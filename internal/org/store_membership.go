@@ -12,7 +12,7 @@ import (
 // AddMember makes a user a member, or changes the role of an existing one.
 func AddMember(ctx context.Context, q db.Queryer, orgID, userID int64, role authz.Role) error {
 	if !authz.ValidRole(string(role)) {
-		return &FieldError{"role", "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
+		return &FieldError{Field: "role", Reason: "must be one of admin, editor, reviewer, analyst, trainer, participant, alumni"}
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role`,

@@ -30,7 +30,7 @@ func InsertOrg(ctx context.Context, q db.Queryer, o *Org) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		o.Slug, o.Name, o.Kind, parent, o.Country, o.TimeZone, o.Require2FA, o.CreatedAt).Scan(&o.ID)
 	if db.IsUniqueViolation(err) {
-		return &FieldError{"slug", "is already taken by another organisation"}
+		return &FieldError{Field: "slug", Reason: "is already taken by another organisation"}
 	}
 	if err != nil {
 		return fmt.Errorf("insert org: %w", err)

@@ -7,17 +7,22 @@ import (
 	"github.com/attache-project/attache/internal/org"
 )
 
-// area is one section of the left rail that is not built yet.
+// area is one section of the left rail.
 type area struct {
 	slug   string
 	action authz.Action
 }
 
+// built are the sections with pages of their own (registered by their
+// pages_*.go), shown first in the navigation.
+var built = []area{
+	{"campaigns", authz.UseCampaigns},
+	{"calendar", authz.UseCampaigns},
+}
+
 // areas are the sections announced in the navigation; each has an honest
 // "coming" page until it is built.
 var areas = []area{
-	{"campaigns", authz.UseCampaigns},
-	{"calendar", authz.UseCampaigns},
 	{"inbox", authz.UseInbox},
 	{"listening", authz.UseListening},
 	{"analytics", authz.UseListening},
@@ -39,7 +44,7 @@ func navFor(pg *page) []navItem {
 		return nil
 	}
 	out := []navItem{{Slug: "home", Key: "nav.home", URL: pg.OrgURL("")}}
-	for _, a := range areas {
+	for _, a := range append(built[:len(built):len(built)], areas...) {
 		if pg.Can(a.action) {
 			out = append(out, navItem{Slug: a.slug, Key: "nav." + a.slug, URL: pg.OrgURL(a.slug)})
 		}

@@ -33,6 +33,7 @@ type page struct {
 	Form    url.Values
 	Data    any
 	Version string
+	Unread  int // the user's unread notifications, for the top bar
 	// Bare pages (sign-in and friends) have no navigation.
 	Bare bool
 	// Error pages keep the navigation short.
@@ -74,6 +75,7 @@ func (wb *Web) page(r *http.Request, title string) *page {
 		if ms, err := wb.Orgs.ListFor(r.Context(), pg.P); err == nil {
 			pg.Orgs = ms
 		}
+		pg.Unread = wb.unread(r.Context(), u.ID)
 	}
 	return pg
 }

@@ -17,10 +17,13 @@ import (
 
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/i18n"
+	"github.com/attache-project/attache/internal/media"
+	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
 )
 
@@ -29,12 +32,16 @@ var templateFS embed.FS
 
 // Deps is what the web UI needs.
 type Deps struct {
-	DB      *db.DB
-	Auth    *auth.Service
-	Orgs    *org.Service
-	Log     *slog.Logger
-	Config  *config.Config
-	Version string
+	DB        *db.DB
+	Auth      *auth.Service
+	Orgs      *org.Service
+	Campaigns *campaign.Service
+	Imports   *campaign.Importer
+	Media     *media.Store
+	Notify    *notify.Service
+	Log       *slog.Logger
+	Config    *config.Config
+	Version   string
 }
 
 // Web is the HTML user interface.
@@ -149,6 +156,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 	for _, a := range areas {
 		inOrg("GET", "/o/{org}/"+a.slug, a.action, wb.comingPage(a))
 	}
+	wb.registerCampaigns(rt)
 
 	// Administration.
 	inOrg("GET", "/o/{org}/admin/{$}", authz.ViewAdminSection, wb.adminIndex)
@@ -178,6 +186,10 @@ func (wb *Web) Register(rt *httpx.Router) {
 	rt.Handle(httpx.Route{Method: "POST", Pattern: "/account/2fa/enable", Access: httpx.Signed}, wb.signed(wb.twoFactorEnable, true))
 	signed("POST", "/account/2fa/disable", wb.twoFactorDisable)
 	signed("POST", "/account/2fa/recovery", wb.twoFactorRecovery)
+	wb.registerCalendar(rt)
+	wb.registerMedia(rt)
+	wb.registerCoordination(rt)
+	wb.registerImportExport(rt)
 }
 
 // errorStatus maps a domain error to the page to show. ok is false for an
