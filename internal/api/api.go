@@ -32,17 +32,35 @@ type API struct {
 	Log       *slog.Logger
 }
 
+// routes registers API routes with their access level, wrapping each
+// handler in the authentication (and organisation check) it needs.
+type routes struct {
+	a  *API
+	rt *httpx.Router
+}
+
+func (g routes) pub(m, p string, h http.HandlerFunc) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Public}, h)
+}
+
+func (g routes) signed(m, p string, h http.HandlerFunc) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, g.a.authenticate(h))
+}
+
+func (g routes) inOrg(m, p string, action authz.Action, h orgHandler) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, g.a.authenticate(g.a.orgScoped(action, h)))
+}
+
+// resource is for routes naming a resource by {id}: the service checks
+// the action against the resource's organisations.
+func (g routes) resource(m, p string, action authz.Action, h http.HandlerFunc) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, g.a.authenticate(h))
+}
+
 // Register adds every API route to rt.
 func (a *API) Register(rt *httpx.Router) {
-	pub := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Public}, h)
-	}
-	signed := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, a.authenticate(h))
-	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, a.authenticate(a.orgScoped(action, h)))
-	}
+	g := routes{a, rt}
+	pub, signed, inOrg, resource := g.pub, g.signed, g.inOrg, g.resource
 
 	pub("GET", "/api/v1/openapi.json", serveOpenAPI)
 	signed("GET", "/api/v1/me", a.me)
@@ -58,9 +76,6 @@ func (a *API) Register(rt *httpx.Router) {
 	inOrg("DELETE", "/api/v1/orgs/{org}/invitations/{id}", authz.ManageMembers, a.revokeInvitation)
 	inOrg("GET", "/api/v1/orgs/{org}/audit", authz.ViewAudit, a.listAudit)
 	// Campaign studio.
-	resource := func(m, p string, action authz.Action, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, a.authenticate(h))
-	}
 	inOrg("GET", "/api/v1/orgs/{org}/campaigns", authz.UseCampaigns, a.listCampaigns)
 	inOrg("POST", "/api/v1/orgs/{org}/campaigns", authz.EditCampaigns, a.createCampaign)
 	inOrg("GET", "/api/v1/orgs/{org}/channel-accounts", authz.UseCampaigns, a.listAccounts)

@@ -19,15 +19,9 @@ import (
 
 // registerCoordination adds the coordination routes.
 func (a *API) registerCoordination(rt *httpx.Router) {
-	signed := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, a.authenticate(h))
-	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, a.authenticate(a.orgScoped(action, h)))
-	}
-	resource := func(m, p string, action authz.Action, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, a.authenticate(h))
-	}
+	signed := routes{a, rt}.signed
+	inOrg := routes{a, rt}.inOrg
+	resource := routes{a, rt}.resource
 	use, edit := authz.UseCampaigns, authz.EditCampaigns
 	resource("GET", "/api/v1/campaigns/{id}/participants", use, a.listParticipants)
 	resource("GET", "/api/v1/campaigns/{id}/tasks", use, a.listTasks)

@@ -27,12 +27,8 @@ func (a *API) registerImportExport(rt *httpx.Router) {
 	if a.Imports == nil {
 		a.Imports = campaign.NewImporter(a.Campaigns, a.Log)
 	}
-	resource := func(m, p string, action authz.Action, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, a.authenticate(h))
-	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, a.authenticate(a.orgScoped(action, h)))
-	}
+	resource := routes{a, rt}.resource
+	inOrg := routes{a, rt}.inOrg
 	resource("POST", "/api/v1/campaigns/{id}/imports", authz.EditCampaigns, a.startImport)
 	resource("GET", "/api/v1/imports/{id}", authz.UseCampaigns, a.getImport)
 	resource("GET", "/api/v1/campaigns/{id}/export.csv", authz.UseCampaigns, a.exportCSV)

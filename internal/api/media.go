@@ -15,9 +15,7 @@ import (
 
 // registerMedia adds the attachment routes.
 func (a *API) registerMedia(rt *httpx.Router) {
-	resource := func(m, p string, action authz.Action, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Resource, Action: action}, a.authenticate(h))
-	}
+	resource := routes{a, rt}.resource
 	resource("GET", "/api/v1/items/{id}/media", authz.UseCampaigns, a.listMedia)
 	resource("POST", "/api/v1/items/{id}/media", authz.EditCampaigns, a.uploadMedia)
 	resource("PATCH", "/api/v1/media/{id}", authz.EditCampaigns, a.updateMedia)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/authz"
-	"github.com/attache-project/attache/internal/channel/limits"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
@@ -288,13 +287,13 @@ func (s *Service) AnswerAmplification(ctx context.Context, p *authz.Principal, a
 		if err != nil {
 			return r, err
 		}
-		acc, err := s.checkVariant(ctx, s.DB.R(), orgID, &ans.Variant, -1, it.Text)
+		acc, err := s.checkVariantFor(ctx, s.DB.R(), orgID, &ans.Variant, -1, &it)
 		if err != nil {
 			return r, err
 		}
 		in := ans.Variant
 		v = &Variant{ItemID: it.ID, CampaignID: it.CampaignID, OrgID: orgID, ChannelAccountID: acc.ID, Network: acc.Network, Language: in.Language,
-			Text: in.Text, ScheduledAt: in.ScheduledAt, AuthorID: p.UserID, Measure: limits.Count(acc.Network, in.Text, acc.Options(false))}
+			Text: in.Text, ScheduledAt: in.ScheduledAt, AuthorID: p.UserID}
 	default:
 		return r, &FieldError{Field: "action", Reason: "must be accept, adapt or decline"}
 	}

@@ -386,6 +386,10 @@ func (s *Service) validateImport(ctx context.Context, p *authz.Principal, campai
 	reject := func(line int, col, reason string) {
 		bad = append(bad, RowError{Line: line, Column: col, Reason: reason})
 	}
+	camp, err := getCampaign(ctx, s.DB.R(), campaignID)
+	if err != nil {
+		return nil, nil, err
+	}
 	var groups []*importItem
 	byKey := map[string]*importItem{}
 	for n, row := range rows {
@@ -434,8 +438,8 @@ func (s *Service) validateImport(ctx context.Context, p *authz.Principal, campai
 			}
 			in.ScheduledAt = &t
 		}
-		master := g.item.Text
-		if _, err := s.checkVariant(ctx, s.DB.R(), orgID, &in, -1, master); err != nil {
+		// Measured as published: the campaign's UTM parameters tag its links.
+		if _, err := checkVariantWith(ctx, s.DB.R(), orgID, &in, -1, g.item.Text, camp, false); err != nil {
 			var fe *FieldError
 			var le *LengthError
 			switch {

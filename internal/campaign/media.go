@@ -163,6 +163,9 @@ func (s *Service) AddMedia(ctx context.Context, p *authz.Principal, a audit.Acto
 			if err := insertMedia(ctx, tx, &m); err != nil {
 				return err
 			}
+			if err := reopenApproved(ctx, tx, it.ID, p.UserID); err != nil {
+				return err
+			}
 			return audit.Append(ctx, tx, a.Entry(it.OrgID, "media.add", "item:"+strconv.FormatInt(it.ID, 10),
 				map[string]string{"media_id": strconv.FormatInt(m.ID, 10), "sha256": m.SHA256, "content_type": m.ContentType}))
 		})
@@ -265,6 +268,9 @@ func (s *Service) SetMediaAlt(ctx context.Context, p *authz.Principal, a audit.A
 		if err := updateMediaAlt(ctx, tx, id, alt); err != nil {
 			return err
 		}
+		if err := reopenApproved(ctx, tx, m.ItemID, p.UserID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, a.Entry(m.OrgID, "media.alt_text", "item:"+strconv.FormatInt(m.ItemID, 10),
 			map[string]string{"media_id": strconv.FormatInt(id, 10)}))
 	})
@@ -290,6 +296,9 @@ func (s *Service) DeleteMedia(ctx context.Context, p *authz.Principal, a audit.A
 		used := true
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 			if err := deleteMedia(ctx, tx, id); err != nil {
+				return err
+			}
+			if err := reopenApproved(ctx, tx, m.ItemID, p.UserID); err != nil {
 				return err
 			}
 			var err error

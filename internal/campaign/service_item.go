@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/channel"
-	"github.com/attache-project/attache/internal/channel/limits"
 	"github.com/attache-project/attache/internal/db"
 )
 
@@ -59,6 +59,24 @@ func (s *Service) checkVariant(ctx context.Context, q db.Queryer, orgID int64, i
 // it will be published: links tagged with the campaign's UTM parameters, and
 // as a caption when the item has media (an item not stored yet has none).
 func (s *Service) checkVariantFor(ctx context.Context, q db.Queryer, orgID int64, in *VariantInput, index int, it *Item) (channel.Account, error) {
+	var c Campaign
+	var err error
+	if it.CampaignID != 0 {
+		if c, err = getCampaign(ctx, q, it.CampaignID); err != nil {
+			return channel.Account{}, err
+		}
+	}
+	hasMedia, err := s.ItemHasMedia(ctx, it.ID)
+	if err != nil {
+		return channel.Account{}, err
+	}
+	return checkVariantWith(ctx, q, orgID, in, index, it.Text, c, hasMedia)
+}
+
+// checkVariantWith is the check itself, given the campaign (for its UTM
+// parameters; a zero Campaign tags nothing) and whether the item has media.
+// Bulk callers load those once.
+func checkVariantWith(ctx context.Context, q db.Queryer, orgID int64, in *VariantInput, index int, master string, c Campaign, hasMedia bool) (channel.Account, error) {
 	field := func(f string) string {
 		if index < 0 {
 			return f
@@ -79,7 +97,7 @@ func (s *Service) checkVariantFor(ctx context.Context, q db.Queryer, orgID int64
 		return acc, err
 	}
 	if in.Text == "" {
-		in.Text = it.Text
+		in.Text = master
 	}
 	if in.Text, err = cleanText(field("text"), in.Text, 100000, true); err != nil {
 		return acc, err
@@ -87,16 +105,6 @@ func (s *Service) checkVariantFor(ctx context.Context, q db.Queryer, orgID int64
 	if in.ScheduledAt != nil {
 		t := in.ScheduledAt.UTC().Truncate(time.Second)
 		in.ScheduledAt = &t
-	}
-	var c Campaign
-	if it.CampaignID != 0 {
-		if c, err = getCampaign(ctx, q, it.CampaignID); err != nil {
-			return acc, err
-		}
-	}
-	hasMedia, err := s.ItemHasMedia(ctx, it.ID)
-	if err != nil {
-		return acc, err
 	}
 	if m := measurePublished(c, acc.Network, in.Text, acc.Options(hasMedia)); !m.OK() {
 		return acc, &LengthError{Index: index, Measure: m}
@@ -129,9 +137,9 @@ func (s *Service) CreateItem(ctx context.Context, p *authz.Principal, campaignID
 			return err
 		}
 		it.Variants = append(it.Variants, Variant{CampaignID: campaignID, OrgID: it.OrgID, ChannelAccountID: acc.ID, Network: acc.Network,
-			Language: vs[i].Language, Text: vs[i].Text, ScheduledAt: vs[i].ScheduledAt, AuthorID: p.UserID, Measure: limits.Count(acc.Network, vs[i].Text, acc.Options(false))})
+			Language: vs[i].Language, Text: vs[i].Text, ScheduledAt: vs[i].ScheduledAt, AuthorID: p.UserID})
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := insertItem(ctx, tx, it); err != nil {
 			return err
 		}
@@ -143,6 +151,18 @@ func (s *Service) CreateItem(ctx context.Context, p *authz.Principal, campaignID
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Read back, in the order given: the stored variants carry their
+	// measure as published.
+	stored, err := listVariants(ctx, s.DB.R(), "v.item_id = ?", it.ID)
+	if err != nil {
+		return err
+	}
+	sort.Slice(stored, func(i, j int) bool { return stored[i].ID < stored[j].ID })
+	it.Variants = stored
+	return nil
 }
 
 // Items lists a campaign's items with their variants.
@@ -207,8 +227,11 @@ func (s *Service) AddVariant(ctx context.Context, p *authz.Principal, itemID, or
 		return Variant{}, err
 	}
 	v := Variant{ItemID: it.ID, CampaignID: it.CampaignID, OrgID: orgID, ChannelAccountID: acc.ID, Network: acc.Network, Language: in.Language,
-		Text: in.Text, ScheduledAt: in.ScheduledAt, AuthorID: p.UserID, Measure: limits.Count(acc.Network, in.Text, acc.Options(false))}
-	return v, s.DB.InTx(ctx, func(tx *db.Tx) error { return insertVariant(ctx, tx, &v) })
+		Text: in.Text, ScheduledAt: in.ScheduledAt, AuthorID: p.UserID}
+	if err := s.DB.InTx(ctx, func(tx *db.Tx) error { return insertVariant(ctx, tx, &v) }); err != nil {
+		return v, err
+	}
+	return getVariant(ctx, s.DB.R(), v.ID)
 }
 
 // variantAccess loads a variant the principal may read, and says whether
@@ -264,11 +287,13 @@ func (s *Service) EditVariant(ctx context.Context, p *authz.Principal, id int64,
 		return v, err
 	}
 	v.ChannelAccountID, v.Network, v.Language, v.Text, v.ScheduledAt, v.AuthorID = acc.ID, acc.Network, in.Language, in.Text, in.ScheduledAt, p.UserID
-	v.Measure = limits.Count(acc.Network, v.Text, acc.Options(false))
 	if v.State.Locked() || v.State == StateChangesRequested {
 		v.State = StateDraft
 	}
-	return v, s.DB.InTx(ctx, func(tx *db.Tx) error { return saveVariantVersion(ctx, tx, &v) })
+	if err := s.DB.InTx(ctx, func(tx *db.Tx) error { return saveVariantVersion(ctx, tx, &v) }); err != nil {
+		return v, err
+	}
+	return getVariant(ctx, s.DB.R(), v.ID)
 }
 
 // Submit sends a draft for approval.
@@ -376,4 +401,22 @@ func (s *Service) decide(ctx context.Context, p *authz.Principal, a audit.Actor,
 			map[string]string{"version": strconv.Itoa(v.Version), "state": string(v.State)}))
 	})
 	return v, err
+}
+
+// reopenApproved sends the approved and scheduled variants of an item back
+// to draft with a new version by authorID: a change to what goes out with
+// them (an image, its alt text) needs a fresh approval, and the person who
+// made it may not give it.
+func reopenApproved(ctx context.Context, tx *db.Tx, itemID, authorID int64) error {
+	vs, err := listVariants(ctx, tx, "v.item_id = ? AND v.state IN (?, ?)", itemID, StateApproved, StateScheduled)
+	if err != nil {
+		return err
+	}
+	for i := range vs {
+		vs[i].State, vs[i].AuthorID = StateDraft, authorID
+		if err := saveVariantVersion(ctx, tx, &vs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -82,28 +82,44 @@ func listItems(ctx context.Context, q db.Queryer, campaignID int64) ([]Item, err
 }
 
 const variantColumns = `v.id, v.item_id, v.campaign_id, v.org_id, v.channel_account_id, a.network, a.max_chars, v.language, v.text,
-	v.scheduled_at, v.state, v.version, COALESCE(v.author_id, 0), v.created_at, v.updated_at`
+	v.scheduled_at, v.state, v.version, COALESCE(v.author_id, 0), v.created_at, v.updated_at,
+	c.utm_source, c.utm_medium, c.utm_campaign, EXISTS (SELECT 1 FROM media m WHERE m.item_id = v.item_id)`
 
+// variantFrom joins what a variant's measure depends on: its account (the
+// network and Mastodon limit) and its campaign (UTM parameters).
+const variantFrom = ` FROM variants v JOIN channel_accounts a ON a.id = v.channel_account_id JOIN campaigns c ON c.id = v.campaign_id `
+
+// scanVariant reads a variant and measures its text as it will be
+// published: links tagged with the campaign's UTM parameters, and as a
+// caption when its item has media. Every read gives the same measure that
+// saving and submitting check.
 func scanVariant(row interface{ Scan(...any) error }) (Variant, error) {
 	var v Variant
 	var maxChars int
+	var hasMedia bool
+	c := Campaign{}
 	err := row.Scan(&v.ID, &v.ItemID, &v.CampaignID, &v.OrgID, &v.ChannelAccountID, &v.Network, &maxChars, &v.Language, &v.Text,
-		&v.ScheduledAt, &v.State, &v.Version, &v.AuthorID, &v.CreatedAt, &v.UpdatedAt)
+		&v.ScheduledAt, &v.State, &v.Version, &v.AuthorID, &v.CreatedAt, &v.UpdatedAt,
+		&c.UTMSource, &c.UTMMedium, &c.UTMCampaign, &hasMedia)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, db.ErrNotFound
+	}
+	if err != nil {
+		return v, err
 	}
 	if v.ScheduledAt != nil {
 		t := v.ScheduledAt.UTC()
 		v.ScheduledAt = &t
 	}
-	v.Measure = limits.Count(v.Network, v.Text, limits.Options{MastodonMaxChars: maxChars})
-	return v, err
+	c.ID = v.CampaignID
+	v.Measure = measurePublished(c, v.Network, v.Text, limits.Options{MastodonMaxChars: maxChars, HasMedia: hasMedia})
+	return v, nil
 }
 
 func listVariants(ctx context.Context, q db.Queryer, where string, args ...any) ([]Variant, error) {
 	// Unscheduled variants last on both engines (SQLite sorts NULL first,
 	// PostgreSQL last).
-	rows, err := q.QueryContext(ctx, "SELECT "+variantColumns+" FROM variants v JOIN channel_accounts a ON a.id = v.channel_account_id WHERE "+where+" ORDER BY v.scheduled_at IS NULL, v.scheduled_at, v.id", args...)
+	rows, err := q.QueryContext(ctx, "SELECT "+variantColumns+variantFrom+"WHERE "+where+" ORDER BY v.scheduled_at IS NULL, v.scheduled_at, v.id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list variants: %w", err)
 	}
@@ -120,7 +136,7 @@ func listVariants(ctx context.Context, q db.Queryer, where string, args ...any) 
 }
 
 func getVariant(ctx context.Context, q db.Queryer, id int64) (Variant, error) {
-	return scanVariant(q.QueryRowContext(ctx, "SELECT "+variantColumns+" FROM variants v JOIN channel_accounts a ON a.id = v.channel_account_id WHERE v.id = ?", id))
+	return scanVariant(q.QueryRowContext(ctx, "SELECT "+variantColumns+variantFrom+"WHERE v.id = ?", id))
 }
 
 // insertVariant stores a new variant as version 1.

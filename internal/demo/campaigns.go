@@ -91,32 +91,32 @@ func (l *campaignLoader) date(days int) string {
 
 // item creates an item, submits the variants listed in submit and lets
 // approver approve those listed in approve.
-func (l *campaignLoader) item(author string, campaignID, orgID int64, it campaign.Item, vs []campaign.VariantInput, submit, approve []int, approver string) error {
+func (l *campaignLoader) item(author string, campaignID, orgID int64, it campaign.Item, vs []campaign.VariantInput, submit, approve []int, approver string) (campaign.Item, error) {
 	p, _, err := l.principal(author)
 	if err != nil {
-		return err
+		return it, err
 	}
 	if err := l.camps.CreateItem(l.ctx, p, campaignID, orgID, &it, vs); err != nil {
-		return fmt.Errorf("item %q: %w", it.Title, err)
+		return it, fmt.Errorf("item %q: %w", it.Title, err)
 	}
 	for _, i := range submit {
 		if _, err := l.camps.Submit(l.ctx, p, it.Variants[i].ID); err != nil {
-			return fmt.Errorf("submit %q/%d: %w", it.Title, i, err)
+			return it, fmt.Errorf("submit %q/%d: %w", it.Title, i, err)
 		}
 	}
 	if len(approve) == 0 {
-		return nil
+		return it, nil
 	}
 	rp, ra, err := l.principal(approver)
 	if err != nil {
-		return err
+		return it, err
 	}
 	for _, i := range approve {
 		if _, err := l.camps.Approve(l.ctx, rp, ra, it.Variants[i].ID, ""); err != nil {
-			return fmt.Errorf("approve %q/%d: %w", it.Title, i, err)
+			return it, fmt.Errorf("approve %q/%d: %w", it.Title, i, err)
 		}
 	}
-	return nil
+	return it, nil
 }
 
 func (l *campaignLoader) grain() error {
@@ -171,7 +171,7 @@ worldwide, and **who** makes it possible — farmers, port workers and partners.
 	}
 	ed := "editor.ua@demo.attache.test"
 	rv := "reviewer.ua@demo.attache.test"
-	if err := l.item(ed, c.ID, ua.ID, campaign.Item{
+	ships, err := l.item(ed, c.ID, ua.ID, campaign.Item{
 		Title: "Ships leaving Odesa this week", LinkURL: "https://mfa.gov.ua/en/grain",
 		Text: "This week grain ships left the ports of Greater Odesa for partners who depend on Ukrainian wheat.",
 	}, []campaign.VariantInput{
@@ -181,10 +181,11 @@ worldwide, and **who** makes it possible — farmers, port workers and partners.
 			Text: "🌾 This week grain ships left the ports of Greater Odesa for partners who depend on Ukrainian wheat. Despite the attacks on our ports, Ukraine keeps its commitments. https://mfa.gov.ua/en/grain #GrainFromUkraine"},
 		{ChannelAccountID: l.accounts["ua-bsky"], Language: "en", ScheduledAt: l.at(1, 9, 30),
 			Text: "This week grain ships left the ports of Greater Odesa for partners who depend on Ukrainian wheat. Despite the attacks, Ukraine keeps its commitments. 🌾 https://mfa.gov.ua/en/grain"},
-	}, []int{0, 1, 2}, []int{0, 1}, rv); err != nil {
+	}, []int{0, 1, 2}, []int{0, 1}, rv)
+	if err != nil {
 		return err
 	}
-	if err := l.item(ed, c.ID, ua.ID, campaign.Item{
+	if _, err := l.item(ed, c.ID, ua.ID, campaign.Item{
 		Title: "Farmers' voices",
 		Text:  "A farmer from Mykolaiv region on harvesting next to the front line.",
 	}, []campaign.VariantInput{
@@ -195,7 +196,7 @@ worldwide, and **who** makes it possible — farmers, port workers and partners.
 	}, []int{0}, nil, ""); err != nil {
 		return err
 	}
-	if err := l.item(ed, c.ID, ua.ID, campaign.Item{
+	if _, err := l.item(ed, c.ID, ua.ID, campaign.Item{
 		Title: "Numbers of the month",
 		Text:  "Monthly export figures with a chart.",
 	}, []campaign.VariantInput{
@@ -204,21 +205,57 @@ worldwide, and **who** makes it possible — farmers, port workers and partners.
 	}, nil, nil, ""); err != nil {
 		return err
 	}
-	// The embassies' localised variants (amplification of the first item).
+	// The team's open work.
+	admin, _, err := l.principal("admin.ua@demo.attache.test")
+	if err != nil {
+		return err
+	}
+	rvUser, err := auth.GetUserByEmail(l.ctx, l.d.R(), rv)
+	if err != nil {
+		return err
+	}
+	for _, t := range []campaign.Task{
+		{Title: "Translate the farmers' story into German and Polish", Kind: campaign.TaskTranslating, AssigneeID: p.UserID, DueDate: l.date(2), Status: campaign.TaskTodo},
+		{Title: "Chart of monthly exports by destination", Kind: campaign.TaskDesigning, AssigneeID: p.UserID, DueDate: l.date(6), Status: campaign.TaskDoing},
+		{Title: "Check figures with the Ministry of Agrarian Policy", Kind: campaign.TaskOther, AssigneeID: rvUser.ID, DueDate: l.date(5), Status: campaign.TaskTodo},
+	} {
+		if err := l.camps.CreateTask(l.ctx, admin, c.ID, &t); err != nil {
+			return fmt.Errorf("task %q: %w", t.Title, err)
+		}
+	}
+
+	// Headquarters asks its embassies in Warsaw and Berlin to amplify the
+	// first item; Warsaw has adapted it for Poland, Berlin has not answered.
 	warsaw, err := org.GetOrgBySlug(l.ctx, l.d.R(), "ua-emb-warsaw")
 	if err != nil {
 		return err
 	}
-	if err := l.camps.AddPartner(l.ctx, p, a, c.ID, warsaw.ID); err != nil {
+	berlin, err := org.GetOrgBySlug(l.ctx, l.d.R(), "ua-emb-berlin")
+	if err != nil {
 		return err
 	}
-	return l.item(ed, c.ID, warsaw.ID, campaign.Item{
-		Title: "Ukraińskie zboże dla świata",
-		Text:  "Localised post for Poland: how Ukrainian grain transits to the Baltic ports.",
-	}, []campaign.VariantInput{
-		{ChannelAccountID: l.accounts["pl-fb"], Language: "pl", ScheduledAt: l.at(2, 10, 0),
-			Text: "Ukraińskie zboże trafia do potrzebujących – także przez polskie porty bałtyckie. Dziękujemy polskim partnerom za współpracę przy tranzycie. 🌾🇺🇦🇵🇱"},
-	}, []int{0}, nil, "")
+	reqs, err := l.camps.RequestAmplification(l.ctx, p, a, ships.ID, []int64{warsaw.ID, berlin.ID},
+		"Please localise for your host country: mention shipments that reached it and local partners.")
+	if err != nil {
+		return err
+	}
+	mp, ma, err := l.principal("admin.ua@demo.attache.test")
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if r.ToOrgID != warsaw.ID {
+			continue
+		}
+		_, err := l.camps.AnswerAmplification(l.ctx, mp, ma, r.ID, campaign.AmpAnswer{Action: "adapt",
+			Note: "Adapted for Poland: transit through the Baltic ports, thanks to Polish partners.",
+			Variant: campaign.VariantInput{ChannelAccountID: l.accounts["pl-fb"], Language: "pl", ScheduledAt: l.at(2, 10, 0),
+				Text: "Ukraińskie zboże trafia do potrzebujących – także przez polskie porty bałtyckie. Dziękujemy polskim partnerom za współpracę przy tranzycie. 🌾🇺🇦🇵🇱"}})
+		if err != nil {
+			return fmt.Errorf("Warsaw adapts: %w", err)
+		}
+	}
+	return nil
 }
 
 func (l *campaignLoader) balkans() error {
@@ -273,7 +310,7 @@ Tone: concrete benefits, no promises on dates. Avoid comparing countries' progre
 			return err
 		}
 	}
-	if err := l.item("organiser@demo.attache.test", c.ID, prog.ID, campaign.Item{
+	if _, err := l.item("organiser@demo.attache.test", c.ID, prog.ID, campaign.Item{
 		Title: "Launch: six ministries, one future",
 		Text:  "Regional launch post in English.",
 	}, []campaign.VariantInput{
@@ -288,7 +325,7 @@ Tone: concrete benefits, no promises on dates. Avoid comparing countries' progre
 	if err != nil {
 		return err
 	}
-	return l.item("editor.rs@demo.attache.test", c.ID, rs.ID, campaign.Item{
+	_, err = l.item("editor.rs@demo.attache.test", c.ID, rs.ID, campaign.Item{
 		Title: "Erasmus+ stories",
 		Text:  "A student from Niš on her Erasmus+ semester.",
 	}, []campaign.VariantInput{
@@ -297,4 +334,5 @@ Tone: concrete benefits, no promises on dates. Avoid comparing countries' progre
 		{ChannelAccountID: l.accounts["rs-ig"], Language: "sr-Latn", ScheduledAt: l.at(4, 18, 0),
 			Text: "Jovana iz Niša provela je semestar u Lajpcigu zahvaljujući programu Erazmus+. „Vratila sam se sa novim znanjem i prijateljima iz cele Evrope.“\n\n#WBinEU #ErasmusPlus #EU"},
 	}, []int{0}, nil, "")
+	return err
 }

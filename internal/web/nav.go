@@ -35,6 +35,7 @@ type navItem struct {
 	Slug string // "" for Home
 	Key  string // message ID of the label
 	URL  string
+	Sub  bool // a page of the area above, indented under it
 }
 
 // navFor lists the areas the member's role can use; the others are hidden,
@@ -47,6 +48,15 @@ func navFor(pg *page) []navItem {
 	for _, a := range append(built[:len(built):len(built)], areas...) {
 		if pg.Can(a.action) {
 			out = append(out, navItem{Slug: a.slug, Key: "nav." + a.slug, URL: pg.OrgURL(a.slug)})
+		}
+		if a.slug == "campaigns" && pg.Can(authz.UseCampaigns) {
+			// The studio's personal pages, which no campaign page leads to.
+			out = append(out, navItem{Slug: "tasks", Key: "nav.tasks", URL: pg.OrgURL("tasks"), Sub: true})
+			// Only missions receive amplification requests (a ministry sends
+			// them and follows them on each campaign's coordination page).
+			if pg.Org.Kind == org.Mission {
+				out = append(out, navItem{Slug: "amplification", Key: "nav.amplification", URL: pg.OrgURL("amplification"), Sub: true})
+			}
 		}
 	}
 	if pg.Can(authz.ViewAdminSection) {

@@ -72,7 +72,7 @@ func (st *studio) queuePage(w http.ResponseWriter, r *http.Request, o org.Org, s
 	for _, e := range entries {
 		row := queueRow{QueueEntry: e, UTC: utcLabel(e.ScheduledAt)}
 		if e.ScheduledAt != nil {
-			row.Local = e.ScheduledAt.In(loc).Format("Mon 2 Jan 2006 15:04")
+			row.Local = localWhen(pg, e.ScheduledAt.In(loc))
 		}
 		_, vers, ds, err := st.svc.GetVariant(ctx, p, e.ID)
 		if err != nil {

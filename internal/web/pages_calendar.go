@@ -43,12 +43,8 @@ import (
 // without any (saved per person's browser rather than per account).
 
 func (wb *Web) registerCalendar(rt *httpx.Router) {
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
-	signed := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, wb.signed(h, false))
-	}
+	inOrg := routes{wb, rt}.inOrg
+	signed := routes{wb, rt}.signed
 	inOrg("GET", "/o/{org}/calendar", authz.UseCampaigns, wb.calendarPage)
 	inOrg("GET", "/o/{org}/calendar/events", authz.UseCampaigns, wb.calendarEvents)
 	inOrg("POST", "/o/{org}/calendar/variants/{id}/move", authz.EditCampaigns, wb.calendarMove)
@@ -182,7 +178,7 @@ type calEvent struct {
 const calColors = 12
 
 // Message IDs built at run time (each one exists in both languages).
-func calStateKey(s campaign.State) string { return "calendar.state." + string(s) }
+// States use the studio's words (stateKey), the same on every page.
 func calWeekdayKey(d time.Weekday) string { return "calendar.weekday." + strconv.Itoa(int(d)) }
 func calMonthKey(m time.Month) string     { return "calendar.month." + strconv.Itoa(int(m)) }
 
@@ -191,7 +187,7 @@ func calMonthKey(m time.Month) string     { return "calendar.month." + strconv.I
 func calEvents(pg *page, es []campaign.Entry, loc *time.Location) []calEvent {
 	states := map[campaign.State]string{}
 	for _, st := range campaign.States {
-		states[st] = pg.L.T(calStateKey(st))
+		states[st] = pg.L.T(stateKey(st))
 	}
 	base := pg.OrgURL("campaigns/")
 	out := make([]calEvent, len(es))
@@ -465,7 +461,7 @@ func (wb *Web) calendarMove(w http.ResponseWriter, r *http.Request, o org.Org) {
 		fail(http.StatusInternalServerError, "error.internal.title")
 		return
 	}
-	calJSON(w, http.StatusOK, map[string]any{"id": v.ID, "state": v.State, "state_label": pg.L.T(calStateKey(v.State)),
+	calJSON(w, http.StatusOK, map[string]any{"id": v.ID, "state": v.State, "state_label": pg.L.T(stateKey(v.State)),
 		"scheduled_at": v.ScheduledAt, "start": v.ScheduledAt.In(loc).Format("2006-01-02T15:04:05"), "locked": v.State.Locked()})
 }
 

@@ -46,9 +46,7 @@ func (wb *Web) registerCampaigns(rt *httpx.Router) {
 		svc = &campaign.Service{DB: wb.DB}
 	}
 	st := &studio{Web: wb, svc: svc, markdown: goldmark.New(), policy: bluemonday.UGCPolicy()}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
+	inOrg := routes{wb, rt}.inOrg
 	use, edit := authz.UseCampaigns, authz.EditCampaigns
 
 	inOrg("GET", "/o/{org}/campaigns", use, st.campaignList)
@@ -715,7 +713,7 @@ func (st *studio) campaignPage(w http.ResponseWriter, r *http.Request, o org.Org
 				continue
 			}
 			t := v.ScheduledAt.In(loc)
-			row.Local = t.Format("Mon 2 Jan 15:04")
+			row.Local = localWhen(pg, t)
 			monday := t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)).Format("2006-01-02")
 			i, ok := byWeek[monday]
 			if !ok {

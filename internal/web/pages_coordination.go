@@ -35,12 +35,8 @@ func (wb *Web) registerCoordination(rt *httpx.Router) {
 	if c.svc == nil {
 		c.svc = &campaign.Service{DB: wb.DB, Notify: wb.Notify}
 	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
-	signed := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, wb.signed(h, false))
-	}
+	inOrg := routes{wb, rt}.inOrg
+	signed := routes{wb, rt}.signed
 	use, edit := authz.UseCampaigns, authz.EditCampaigns
 	inOrg("GET", "/o/{org}/campaigns/{id}/coordination", use, c.campaignTasks)
 	inOrg("POST", "/o/{org}/campaigns/{id}/tasks", edit, c.taskCreate)
@@ -266,7 +262,7 @@ type myTasksData struct {
 }
 
 func (c *coord) myTasks(w http.ResponseWriter, r *http.Request, o org.Org) {
-	pg := c.orgPage(r, o, "campaigns", "")
+	pg := c.orgPage(r, o, "tasks", "")
 	pg.Title = pg.L.T("tasks.mine.title")
 	done := r.URL.Query().Get("done") == "1"
 	ts, err := c.svc.MyTasks(r.Context(), pg.P, []int64{o.ID}, done)
@@ -400,7 +396,7 @@ func (inboxData) AmpStates() []campaign.AmpState {
 }
 
 func (c *coord) inbox(w http.ResponseWriter, r *http.Request, o org.Org) {
-	pg := c.orgPage(r, o, "campaigns", "")
+	pg := c.orgPage(r, o, "amplification", "")
 	pg.Title = pg.L.T("amplification.inbox.title")
 	state := campaign.AmpState(r.URL.Query().Get("state"))
 	switch state {
@@ -437,7 +433,7 @@ func (c *coord) loadRequest(r *http.Request, o org.Org) (campaign.Amplification,
 }
 
 func (c *coord) request(w http.ResponseWriter, r *http.Request, o org.Org) {
-	pg := c.orgPage(r, o, "campaigns", "")
+	pg := c.orgPage(r, o, "amplification", "")
 	c.renderRequest(w, r, o, pg, http.StatusOK)
 }
 
@@ -469,7 +465,7 @@ func (c *coord) answer(w http.ResponseWriter, r *http.Request, o org.Org) {
 		c.fail(w, r, err)
 		return
 	}
-	pg := c.orgPage(r, o, "campaigns", "")
+	pg := c.orgPage(r, o, "amplification", "")
 	pg.Form = r.PostForm
 	f := r.PostForm
 	ans := campaign.AmpAnswer{Action: f.Get("action"), Note: f.Get("note")}

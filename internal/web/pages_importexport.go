@@ -23,9 +23,7 @@ func (wb *Web) registerImportExport(rt *httpx.Router) {
 	if wb.Imports == nil {
 		wb.Imports = campaign.NewImporter(wb.campaigns(), wb.Log)
 	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
+	inOrg := routes{wb, rt}.inOrg
 	inOrg("GET", "/o/{org}/campaigns/{id}/import", authz.EditCampaigns, wb.importForm)
 	inOrg("POST", "/o/{org}/campaigns/{id}/import", authz.EditCampaigns, wb.importUpload)
 	inOrg("GET", "/o/{org}/imports/{job}", authz.UseCampaigns, wb.importJob)

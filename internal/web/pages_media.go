@@ -25,9 +25,7 @@ import (
 // page (media.ServeFile sets the protective headers).
 
 func (wb *Web) registerMedia(rt *httpx.Router) {
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
+	inOrg := routes{wb, rt}.inOrg
 	inOrg("GET", "/o/{org}/items/{id}/media", authz.UseCampaigns, wb.mediaPage)
 	inOrg("POST", "/o/{org}/items/{id}/media", authz.EditCampaigns, wb.mediaUpload)
 	inOrg("POST", "/o/{org}/media/{id}/alt", authz.EditCampaigns, wb.mediaAlt)

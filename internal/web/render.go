@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
@@ -153,4 +155,34 @@ func localPath(s string) string {
 		return ""
 	}
 	return s
+}
+
+// formatNumber writes a KPI value for people: no exponent ("2000000", not
+// "2e+06"), thousands grouped with a narrow no-break space (the SI way,
+// right in English and Ukrainian alike), decimals only when there are any.
+func formatNumber(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	sign := ""
+	if strings.HasPrefix(whole, "-") {
+		sign, whole = "-", whole[1:]
+	}
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 && len(whole) > 4 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		return sign + b.String() + "." + frac
+	}
+	return sign + b.String()
+}
+
+// localWhen writes a time already in the wanted zone the same way on every
+// page and in every language: the translated weekday, then an ISO date and
+// the time ("Fri 2026-11-27 10:00", "пт 2026-11-27 10:00").
+func localWhen(pg *page, t time.Time) string {
+	return pg.L.T(calWeekdayKey(t.Weekday())) + " " + t.Format("2006-01-02 15:04")
 }

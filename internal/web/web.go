@@ -18,6 +18,7 @@ import (
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/campaign"
+	"github.com/attache-project/attache/internal/channel/limits"
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
@@ -79,6 +80,9 @@ func New(d Deps) (*Web, error) {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"num":       formatNumber,
+		"netLabel":  func(n limits.Network) string { return limits.Label(n) },
+		"replace":   func(s, old, new string) string { return strings.ReplaceAll(s, old, new) },
 		"roles":     func() []authz.Role { return authz.Roles },
 		"kinds":     func() []org.Kind { return org.Kinds },
 		"langName":  func(l string) string { return i18n.Names[l] },
@@ -117,17 +121,29 @@ func New(d Deps) (*Web, error) {
 	return wb, nil
 }
 
+// routes registers UI routes with their access level, wrapping each
+// handler in the session (and organisation) check it needs.
+type routes struct {
+	wb *Web
+	rt *httpx.Router
+}
+
+func (g routes) pub(m, p string, h http.HandlerFunc) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Public}, g.wb.optional(h))
+}
+
+func (g routes) signed(m, p string, h http.HandlerFunc) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, g.wb.signed(h, false))
+}
+
+func (g routes) inOrg(m, p string, action authz.Action, h orgHandler) {
+	g.rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, g.wb.signed(g.wb.orgScoped(action, h), false))
+}
+
 // Register adds the UI routes.
 func (wb *Web) Register(rt *httpx.Router) {
-	pub := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Public}, wb.optional(h))
-	}
-	signed := func(m, p string, h http.HandlerFunc) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.Signed}, wb.signed(h, false))
-	}
-	inOrg := func(m, p string, action authz.Action, h orgHandler) {
-		rt.Handle(httpx.Route{Method: m, Pattern: p, Access: httpx.OrgRole, Action: action}, wb.signed(wb.orgScoped(action, h), false))
-	}
+	g := routes{wb, rt}
+	pub, signed, inOrg := g.pub, g.signed, g.inOrg
 
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/static/{file}", Access: httpx.Public}, http.HandlerFunc(wb.assets.serve))
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/favicon.ico", Access: httpx.Public}, http.HandlerFunc(wb.assets.favicon))

@@ -115,7 +115,7 @@
         var box = el("span", "cal-ev-body");
         box.appendChild(el("span", "cal-net cal-net-" + p.network, p.network_label));
         if (arg.timeText) { box.appendChild(el("span", "cal-ev-time", arg.timeText)); }
-        box.appendChild(el("span", "state cal-state-" + p.state, p.state_label));
+        box.appendChild(el("span", "vstate vstate-" + p.state, p.state_label));
         box.appendChild(el("span", "cal-ev-title", p.campaign_title + " — " + p.excerpt));
         return { domNodes: [box] };
       },
