@@ -39,6 +39,7 @@ var commands = []command{
 	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
 	{"secret rotate", "re-encrypt secrets at rest under a new key", runSecretRotate},
+	{"secrets rotate", "the same as secret rotate", runSecretRotate},
 	{"version", "print the version", runVersion},
 }
 

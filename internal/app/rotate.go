@@ -17,6 +17,7 @@ import (
 // table.id-column.value-column. Later features add their columns here.
 var sealedColumns = [][3]string{
 	{"users", "id", "totp_secret"},
+	{"channel_accounts", "id", "credentials"},
 }
 
 // RotateSecretKey re-encrypts every secret at rest under newKey (a random

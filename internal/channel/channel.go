@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -29,9 +30,21 @@ type Account struct {
 	Handle   string         `json:"handle"`
 	Language string         `json:"language"`
 	// MaxChars is a Mastodon instance's character limit (0: the default).
-	MaxChars   int        `json:"max_chars,omitempty"`
+	MaxChars int `json:"max_chars,omitempty"`
+	// BaseURL is the network's API address for this account (a Mastodon
+	// instance, a Telegram Bot API server …); empty means the network's
+	// public default.
+	BaseURL    string     `json:"base_url,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+	// Health of the connection. Credentials themselves are never part of
+	// an Account: they are read and written sealed, through Credentials
+	// and SetCredentials.
+	Connected      bool       `json:"connected"`
+	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
+	LastSuccessAt  *time.Time `json:"last_success_at,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+	LastErrorAt    *time.Time `json:"last_error_at,omitempty"`
 }
 
 // Options are what the account changes in the network's text rules.
@@ -96,17 +109,26 @@ func (a *Account) Validate() error {
 	if err := CheckLanguage("language", a.Language); err != nil {
 		return err
 	}
+	if a.BaseURL != "" {
+		u, err := url.Parse(a.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(a.BaseURL) > 500 {
+			return &FieldError{Field: "base_url", Reason: "must be an http(s) URL such as https://mastodon.social"}
+		}
+		a.BaseURL = strings.TrimRight(a.BaseURL, "/")
+	}
 	if a.MaxChars < 0 || a.MaxChars > 100000 || (a.MaxChars != 0 && a.Network != limits.Mastodon) {
 		return &FieldError{Field: "max_chars", Reason: "is only for Mastodon accounts: the instance's character limit (0 for the default 500)"}
 	}
 	return nil
 }
 
-const accountColumns = "id, org_id, network, name, handle, language, max_chars, created_at, archived_at"
+const accountColumns = `id, org_id, network, name, handle, language, max_chars, base_url, created_at, archived_at,
+	credentials <> '', token_expires_at, last_success_at, last_error, last_error_at`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
-	err := row.Scan(&a.ID, &a.OrgID, &a.Network, &a.Name, &a.Handle, &a.Language, &a.MaxChars, &a.CreatedAt, &a.ArchivedAt)
+	err := row.Scan(&a.ID, &a.OrgID, &a.Network, &a.Name, &a.Handle, &a.Language, &a.MaxChars, &a.BaseURL, &a.CreatedAt, &a.ArchivedAt,
+		&a.Connected, &a.TokenExpiresAt, &a.LastSuccessAt, &a.LastError, &a.LastErrorAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, db.ErrNotFound
 	}
@@ -119,8 +141,8 @@ func Insert(ctx context.Context, q db.Queryer, a *Account) error {
 		return err
 	}
 	a.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
-	err := q.QueryRowContext(ctx, `INSERT INTO channel_accounts (org_id, network, name, handle, language, max_chars, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.OrgID, a.Network, a.Name, a.Handle, a.Language, a.MaxChars, a.CreatedAt).Scan(&a.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO channel_accounts (org_id, network, name, handle, language, max_chars, base_url, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.OrgID, a.Network, a.Name, a.Handle, a.Language, a.MaxChars, a.BaseURL, a.CreatedAt).Scan(&a.ID)
 	if db.IsUniqueViolation(err) {
 		return &FieldError{Field: "handle", Reason: "this organisation already has an account with this handle on " + limits.Label(a.Network)}
 	}
@@ -167,8 +189,8 @@ func Update(ctx context.Context, q db.Queryer, a *Account) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	_, err := q.ExecContext(ctx, "UPDATE channel_accounts SET name = ?, handle = ?, language = ?, max_chars = ? WHERE id = ? AND org_id = ?",
-		a.Name, a.Handle, a.Language, a.MaxChars, a.ID, a.OrgID)
+	_, err := q.ExecContext(ctx, "UPDATE channel_accounts SET name = ?, handle = ?, language = ?, max_chars = ?, base_url = ? WHERE id = ? AND org_id = ?",
+		a.Name, a.Handle, a.Language, a.MaxChars, a.BaseURL, a.ID, a.OrgID)
 	if db.IsUniqueViolation(err) {
 		return &FieldError{Field: "handle", Reason: "this organisation already has an account with this handle on " + limits.Label(a.Network)}
 	}

@@ -108,7 +108,7 @@ CREATE TABLE variants (
 	language TEXT NOT NULL,
 	text TEXT NOT NULL,
 	scheduled_at TIMESTAMPTZ,
-	state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'changes_requested', 'approved', 'scheduled')),
+	state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'changes_requested', 'approved', 'scheduled', 'publishing', 'published', 'failed')),
 	version INTEGER NOT NULL,
 	author_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
 	created_at TIMESTAMPTZ NOT NULL,

@@ -108,7 +108,7 @@ CREATE TABLE variants (
 	language TEXT NOT NULL,
 	text TEXT NOT NULL,
 	scheduled_at TIMESTAMP,
-	state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'changes_requested', 'approved', 'scheduled')),
+	state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'changes_requested', 'approved', 'scheduled', 'publishing', 'published', 'failed')),
 	version INTEGER NOT NULL,
 	author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
 	created_at TIMESTAMP NOT NULL,
