@@ -30,6 +30,9 @@ type API struct {
 	Media     *media.Store // uploaded files (DATA/media)
 	Notify    *notify.Service
 	Log       *slog.Logger
+	// AllowPrivate is --allow-private-endpoints: channel accounts' base
+	// URLs may point to loopback and private addresses.
+	AllowPrivate bool
 }
 
 // routes registers API routes with their access level, wrapping each

@@ -183,6 +183,10 @@ type accountInput struct {
 	Handle   *string `json:"handle"`
 	Language *string `json:"language"`
 	MaxChars *int    `json:"max_chars"`
+	BaseURL  *string `json:"base_url"`
+	// Credentials are write-only (see accounts_connect.go): absent or null
+	// keeps them, {} disconnects.
+	Credentials map[string]string `json:"credentials"`
 }
 
 func (in accountInput) apply(acc *channel.Account) {
@@ -200,6 +204,9 @@ func (in accountInput) apply(acc *channel.Account) {
 	}
 	if in.MaxChars != nil {
 		acc.MaxChars = *in.MaxChars
+	}
+	if in.BaseURL != nil {
+		acc.BaseURL = *in.BaseURL
 	}
 }
 
@@ -221,11 +228,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request, _ *authz.Pri
 	}
 	acc := channel.Account{OrgID: o.ID}
 	in.apply(&acc)
-	if err := channel.Insert(r.Context(), a.DB.W(), &acc); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, acc)
+	a.saveAccount(w, r, &acc, in)
 }
 
 func (a *API) updateAccount(w http.ResponseWriter, r *http.Request, _ *authz.Principal, o org.Org) {
@@ -248,11 +251,7 @@ func (a *API) updateAccount(w http.ResponseWriter, r *http.Request, _ *authz.Pri
 		return
 	}
 	in.apply(&acc)
-	if err := channel.Update(r.Context(), a.DB.W(), &acc); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, acc)
+	a.saveAccount(w, r, &acc, in)
 }
 
 func (a *API) archiveAccount(w http.ResponseWriter, r *http.Request, _ *authz.Principal, o org.Org) {
@@ -313,7 +312,7 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request, _ *authz.Principa
 		return
 	}
 	if f.State != "" && !slices.Contains(campaign.States, f.State) {
-		invalid(w, r, "state", "must be draft, in_review, changes_requested, approved or scheduled")
+		invalid(w, r, "state", "must be draft, in_review, changes_requested, approved, scheduled, publishing, published or failed")
 		return
 	}
 	if v := q.Get("campaign"); v != "" {

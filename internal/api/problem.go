@@ -73,7 +73,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeLengthProblem(w, r, le)
 	case errors.Is(err, campaign.ErrOwnVariant), errors.Is(err, campaign.ErrNotApprover):
 		writeProblem(w, r, Problem{Type: problemBase + "four-eyes", Status: http.StatusForbidden, Detail: err.Error()})
-	case errors.Is(err, campaign.ErrLocked), errors.Is(err, campaign.ErrWrongState), errors.Is(err, campaign.ErrAlreadyDecided):
+	case errors.Is(err, campaign.ErrLocked), errors.Is(err, campaign.ErrPublished), errors.Is(err, campaign.ErrWrongState), errors.Is(err, campaign.ErrAlreadyDecided):
 		writeProblem(w, r, Problem{Type: problemBase + "conflict", Status: http.StatusConflict, Detail: err.Error()})
 	case errors.As(err, &rl):
 		w.Header().Set("Retry-After", fmt.Sprint(int(rl.RetryAfter.Seconds())))

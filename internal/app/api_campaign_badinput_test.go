@@ -111,7 +111,7 @@ func TestAPICampaignBadInput(t *testing.T) {
 			{"calendar: campaign not an id", "GET", cal + month + "&campaign=grain", editor.Token, "", 422, "/campaign"},
 			{"calendar: org not an id", "GET", cal + month + "&org=beta", editor.Token, "", 422, "/org"},
 			{"calendar: unknown network", "GET", cal + month + "&network=myspace", editor.Token, "", 422, "/network"},
-			{"calendar: unknown state", "GET", cal + month + "&state=published", editor.Token, "", 422, "/state"},
+			{"calendar: unknown state", "GET", cal + month + "&state=sent", editor.Token, "", 422, "/state"},
 			{"calendar: a zone offset", "GET", cal + "from=2026-12-01T00:00:00%2B02:00&to=2027-01-01T00:00:00-05:00", editor.Token, "", 200, ""},
 		} {
 			resp := f.Do(t, c.method, c.path, c.token, c.body)

@@ -19,13 +19,20 @@ import (
 	"github.com/attache-project/attache/internal/api"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/campaign"
+	"github.com/attache-project/attache/internal/channel"
+	"github.com/attache-project/attache/internal/channel/email"
+	"github.com/attache-project/attache/internal/channel/limits"
+	"github.com/attache-project/attache/internal/channel/mastodon"
+	"github.com/attache-project/attache/internal/channel/website"
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/mail"
 	"github.com/attache-project/attache/internal/media"
+	"github.com/attache-project/attache/internal/netguard"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/publish"
 	"github.com/attache-project/attache/internal/secret"
 	"github.com/attache-project/attache/internal/web"
 )
@@ -45,6 +52,14 @@ type App struct {
 	Media     *media.Store // uploaded files under DATA/media
 	Notify    *notify.Service
 	Router    *httpx.Router
+	// HTTP is the client for the networks' APIs: every connection is
+	// checked against private addresses (unless --allow-private-endpoints).
+	HTTP *http.Client
+	// Connectors builds each network's connector.
+	Connectors channel.Registry
+	// Publisher is the publishing engine (River jobs); it works jobs
+	// between Serve's start and its shutdown.
+	Publisher *publish.Publisher
 	reg       *prometheus.Registry
 }
 
@@ -81,6 +96,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
 	a.Campaigns.Notify = a.Notify
 	a.Imports = campaign.NewImporter(a.Campaigns, log)
+	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)
+	a.Connectors = channel.Registry{limits.Mastodon: mastodon.New, limits.Website: website.New}
+	a.Connectors[limits.Email] = email.NewFactory(email.SMTPDefaults{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}, cfg.BaseURL, d, email.AllowPrivate(cfg.AllowPriv))
+	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify,
+		Registry: a.Connectors, HTTP: a.HTTP, Log: log}
+	if err := a.Publisher.Open(ctx, publish.EngineConfig{}); err != nil { // River's own migrations, after ours
+		d.Close()
+		return nil, err
+	}
+	a.Campaigns.Outbox = a.Publisher
 	return a, nil
 }
 
@@ -104,7 +129,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/readyz", Access: httpx.Public}, a.readyz)
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/metrics", Access: httpx.Public}, promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log}).Register(rt)
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
 	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, Version: Version})
 	if err != nil {
 		return nil, err
@@ -143,6 +168,15 @@ func (a *App) Serve(ctx context.Context, h http.Handler) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go a.Notify.Run(ctx, 30*time.Second) // emails notifications; stops with ctx
+	if err := a.Publisher.Start(ctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("start publishing: %w", err)
+	}
+	defer func() { // running publish jobs finish (or are retried later)
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = a.Publisher.Stop(sctx)
+	}()
 	a.Log.Info("serving", "addr", "http://"+a.Config.Addr, "base_url", a.Config.BaseURL, "database", string(a.DB.Dialect), "version", Version)
 	select {
 	case err := <-errc:

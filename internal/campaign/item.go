@@ -16,16 +16,25 @@ const (
 	StateDraft            State = "draft"
 	StateInReview         State = "in_review"
 	StateChangesRequested State = "changes_requested"
-	StateApproved         State = "approved"  // approved, no time set
-	StateScheduled        State = "scheduled" // approved with a time: ready for publishing
+	StateApproved         State = "approved"   // approved, no time set
+	StateScheduled        State = "scheduled"  // approved with a time: ready for publishing
+	StatePublishing       State = "publishing" // the publishing engine is sending it
+	StatePublished        State = "published"  // live on the network (external_id, url)
+	StateFailed           State = "failed"     // refused by the network for good (error)
 )
 
 // States lists every state in workflow order.
-var States = []State{StateDraft, StateInReview, StateChangesRequested, StateApproved, StateScheduled}
+var States = []State{StateDraft, StateInReview, StateChangesRequested, StateApproved, StateScheduled, StatePublishing, StatePublished, StateFailed}
 
 // Locked reports whether the state forbids silent edits: changing an
 // approved variant sends it back for approval.
-func (s State) Locked() bool { return s == StateApproved || s == StateScheduled }
+func (s State) Locked() bool {
+	switch s {
+	case StateApproved, StateScheduled, StatePublishing, StatePublished, StateFailed:
+		return true
+	}
+	return false
+}
 
 // Item is one thing to say, with a variant per channel account and
 // language.
@@ -60,6 +69,11 @@ type Variant struct {
 	UpdatedAt        time.Time      `json:"updated_at"`
 	// Measure is the text's length as the network counts it.
 	Measure limits.Measure `json:"measure"`
+	// Where the publishing engine put it, or why the network refused it.
+	ExternalID  string     `json:"external_id,omitempty"`
+	URL         string     `json:"url,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
 }
 
 // LengthError refuses a variant over its network's limit. Index is the

@@ -16,10 +16,12 @@ import (
 type Service struct {
 	DB     *db.DB
 	Notify *notify.Service // woken after a change notifies someone; may be nil
+	Outbox Outbox          // enqueues publishing when a variant is scheduled; may be nil
 }
 
 // Errors callers turn into responses.
 var (
+	ErrPublished      = errors.New("this variant is being published or has been published; a correction goes out as a new item")
 	ErrLocked         = errors.New("this variant is approved and locked; editing it sends it back for approval (confirm with reopen)")
 	ErrWrongState     = errors.New("the variant is not in a state that allows this")
 	ErrOwnVariant     = errors.New("four eyes: you wrote a version of this variant, so you cannot approve it")

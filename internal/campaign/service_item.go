@@ -275,6 +275,9 @@ func (s *Service) EditVariant(ctx context.Context, p *authz.Principal, id int64,
 	if !authz.Can(p, v.OrgID, authz.EditCampaigns) {
 		return v, authz.ErrForbidden
 	}
+	if v.State == StatePublishing || v.State == StatePublished {
+		return v, ErrPublished
+	}
 	if v.State.Locked() && !reopen {
 		return v, ErrLocked
 	}
@@ -333,6 +336,13 @@ func (s *Service) Approve(ctx context.Context, p *authz.Principal, a audit.Actor
 // RequestChanges sends a variant in review back to its authors.
 func (s *Service) RequestChanges(ctx context.Context, p *authz.Principal, a audit.Actor, id int64, comment string) (Variant, error) {
 	return s.decide(ctx, p, a, id, "request_changes", comment)
+}
+
+// Outbox is the publishing engine's side of approval: EnqueueTx adds the
+// publish job of a variant's version inside the approving transaction, so
+// the job exists exactly when the variant is scheduled.
+type Outbox interface {
+	EnqueueTx(ctx context.Context, tx *db.Tx, variantID int64, version int, at time.Time) error
 }
 
 func (s *Service) decide(ctx context.Context, p *authz.Principal, a audit.Actor, id int64, decision, comment string) (Variant, error) {
@@ -396,6 +406,11 @@ func (s *Service) decide(ctx context.Context, p *authz.Principal, a audit.Actor,
 				return ErrWrongState
 			}
 			v.State = to
+			if to == StateScheduled && s.Outbox != nil {
+				if err := s.Outbox.EnqueueTx(ctx, tx, id, v.Version, *v.ScheduledAt); err != nil {
+					return fmt.Errorf("enqueue publishing: %w", err)
+				}
+			}
 		}
 		return audit.Append(ctx, tx, a.Entry(v.OrgID, "variant."+decision, "variant:"+strconv.FormatInt(id, 10),
 			map[string]string{"version": strconv.Itoa(v.Version), "state": string(v.State)}))

@@ -83,7 +83,8 @@ func listItems(ctx context.Context, q db.Queryer, campaignID int64) ([]Item, err
 
 const variantColumns = `v.id, v.item_id, v.campaign_id, v.org_id, v.channel_account_id, a.network, a.max_chars, v.language, v.text,
 	v.scheduled_at, v.state, v.version, COALESCE(v.author_id, 0), v.created_at, v.updated_at,
-	c.utm_source, c.utm_medium, c.utm_campaign, EXISTS (SELECT 1 FROM media m WHERE m.item_id = v.item_id)`
+	c.utm_source, c.utm_medium, c.utm_campaign, EXISTS (SELECT 1 FROM media m WHERE m.item_id = v.item_id),
+	v.external_id, v.url, v.error, v.published_at`
 
 // variantFrom joins what a variant's measure depends on: its account (the
 // network and Mastodon limit) and its campaign (UTM parameters).
@@ -100,7 +101,8 @@ func scanVariant(row interface{ Scan(...any) error }) (Variant, error) {
 	c := Campaign{}
 	err := row.Scan(&v.ID, &v.ItemID, &v.CampaignID, &v.OrgID, &v.ChannelAccountID, &v.Network, &maxChars, &v.Language, &v.Text,
 		&v.ScheduledAt, &v.State, &v.Version, &v.AuthorID, &v.CreatedAt, &v.UpdatedAt,
-		&c.UTMSource, &c.UTMMedium, &c.UTMCampaign, &hasMedia)
+		&c.UTMSource, &c.UTMMedium, &c.UTMCampaign, &hasMedia,
+		&v.ExternalID, &v.URL, &v.Error, &v.PublishedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, db.ErrNotFound
 	}
@@ -110,6 +112,10 @@ func scanVariant(row interface{ Scan(...any) error }) (Variant, error) {
 	if v.ScheduledAt != nil {
 		t := v.ScheduledAt.UTC()
 		v.ScheduledAt = &t
+	}
+	if v.PublishedAt != nil {
+		t := v.PublishedAt.UTC()
+		v.PublishedAt = &t
 	}
 	c.ID = v.CampaignID
 	v.Measure = measurePublished(c, v.Network, v.Text, limits.Options{MastodonMaxChars: maxChars, HasMedia: hasMedia})

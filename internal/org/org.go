@@ -61,6 +61,15 @@ type FieldError = valid.FieldError
 
 var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
 
+// reservedSlugs are the first path segments the application itself uses:
+// an organisation's public pages live at /{slug}/… (its feeds), so its slug
+// must not be one of them.
+var reservedSlugs = map[string]bool{
+	"api": true, "static": true, "o": true, "invite": true, "calendar": true, "login": true, "logout": true,
+	"password": true, "account": true, "newsletter": true, "unsubscribe": true, "switch": true, "lang": true,
+	"notifications": true, "healthz": true, "readyz": true, "metrics": true, "admin": true,
+}
+
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
 // Validate checks an organisation before it is stored.
@@ -76,6 +85,8 @@ func (o *Org) Validate() error {
 		return &FieldError{Field: "name", Reason: "must not contain control characters such as line breaks"}
 	case !slugRE.MatchString(o.Slug):
 		return &FieldError{Field: "slug", Reason: "must be 1–64 lower-case letters, digits and hyphens, not starting or ending with a hyphen"}
+	case reservedSlugs[o.Slug]:
+		return &FieldError{Field: "slug", Reason: "is reserved for the application's own pages; choose another"}
 	}
 	switch o.Kind {
 	case Programme, Ministry, Partner:

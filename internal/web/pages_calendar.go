@@ -445,6 +445,9 @@ func (wb *Web) calendarMove(w http.ResponseWriter, r *http.Request, o org.Org) {
 	case errors.Is(err, authz.ErrForbidden):
 		fail(http.StatusForbidden, "calendar.error.forbidden")
 		return
+	case errors.Is(err, campaign.ErrPublished):
+		fail(http.StatusConflict, "calendar.error.published")
+		return
 	case errors.Is(err, campaign.ErrLocked):
 		fail(http.StatusConflict, "calendar.error.locked")
 		return

@@ -535,6 +535,9 @@ func (st *studio) variantSave(w http.ResponseWriter, r *http.Request, o org.Org)
 	switch {
 	case err == nil:
 		redirect(w, r, pg.OrgURL(fmt.Sprintf("items/%d?done=saved#v%d", v.ItemID, v.ID)))
+	case errors.Is(err, campaign.ErrPublished):
+		pg.Errors[prefix+"text"] = pg.L.T("composer.error.published")
+		st.itemAfter(w, r, o, http.StatusConflict, pg, v)
 	case errors.Is(err, campaign.ErrLocked):
 		pg.Errors[prefix+"reopen"] = pg.L.T("composer.error.reopen")
 		st.itemAfter(w, r, o, http.StatusConflict, pg, v)

@@ -206,6 +206,8 @@ func (wb *Web) Register(rt *httpx.Router) {
 	wb.registerMedia(rt)
 	wb.registerCoordination(rt)
 	wb.registerImportExport(rt)
+	wb.registerNewsletter(rt)
+	wb.registerFeeds(rt)
 }
 
 // errorStatus maps a domain error to the page to show. ok is false for an
