@@ -26,12 +26,28 @@ var credentialKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 // credentialKeys are the keys each network's connector reads; networks
 // not listed accept any well-formed key (their connectors define them).
 var credentialKeys = map[limits.Network][]string{
-	limits.Mastodon: {"access_token"},
+	limits.X:         {"access_token", "refresh_token", "client_id", "client_secret", "user_id"},
+	limits.LinkedIn:  {"access_token", "refresh_token", "client_id", "client_secret", "author_urn", "api_version"},
+	limits.Mastodon:  {"access_token"},
+	limits.Telegram:  {"bot_token"},
+	limits.Viber:     {"auth_token", "from"},
+	limits.Bluesky:   {"identifier", "app_password", "access_jwt", "refresh_jwt", "did", "handle"},
+	limits.Facebook:  {"page_id", "page_access_token"},
+	limits.Instagram: {"ig_user_id", "access_token"},
+	limits.Threads:   {"user_id", "access_token"},
 }
 
 // requiredCredentials must be present for a network to be connected.
 var requiredCredentials = map[limits.Network][]string{
-	limits.Mastodon: {"access_token"},
+	limits.X:         {"access_token"},
+	limits.LinkedIn:  {"access_token", "author_urn"},
+	limits.Mastodon:  {"access_token"},
+	limits.Telegram:  {"bot_token"},
+	limits.Viber:     {"auth_token", "from"},
+	limits.Bluesky:   {"identifier", "app_password"},
+	limits.Facebook:  {"page_id", "page_access_token"},
+	limits.Instagram: {"ig_user_id", "access_token"},
+	limits.Threads:   {"user_id", "access_token"},
 }
 
 // checkCredentials validates credentials sent for an account of network n.
@@ -55,6 +71,14 @@ func checkCredentials(n limits.Network, c map[string]string) error {
 		if strings.TrimSpace(v) == "" || len(v) > 8192 || !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
 			return &channel.FieldError{Field: "credentials/" + k, Reason: "must be a non-empty value of at most 8192 characters without control characters"}
 		}
+	}
+	return nil
+}
+
+// checkRequired says which credential a network needs and c lacks.
+func checkRequired(n limits.Network, c map[string]string) error {
+	if len(c) == 0 {
+		return nil
 	}
 	for _, k := range requiredCredentials[n] {
 		if c[k] == "" {
@@ -100,6 +124,13 @@ func (a *API) checkConnection(acc *channel.Account, baseURLSent bool, creds map[
 	if err := checkCredentials(acc.Network, creds); err != nil {
 		return err
 	}
+	// A reconnect keeps stored entries the new credentials lack (see
+	// storeCredentials), so it is checked for completeness there.
+	if !acc.Connected {
+		if err := checkRequired(acc.Network, creds); err != nil {
+			return err
+		}
+	}
 	if len(creds) > 0 && acc.Network == limits.Mastodon && acc.BaseURL == "" {
 		return &channel.FieldError{Field: "base_url", Reason: "is required to connect a Mastodon account: the instance's address, such as https://mastodon.social"}
 	}
@@ -107,17 +138,26 @@ func (a *API) checkConnection(acc *channel.Account, baseURLSent bool, creds map[
 }
 
 // storeCredentials seals creds for the account in the transaction q. On a
-// reconnect (old credentials present), a refresh token that the new
-// credentials lack is kept: a reconnect never discards a working one.
+// reconnect (old credentials present), every stored entry the new
+// credentials lack is kept — a working refresh token above all, and
+// identifiers such as a LinkedIn author or a Facebook page — so a reconnect
+// can send just the new token. Sending {} disconnects.
 func (a *API) storeCredentials(ctx context.Context, q db.Queryer, acc *channel.Account, creds map[string]string) error {
 	if creds == nil {
 		return nil
 	}
 	c := channel.Credentials(creds)
 	if len(c) > 0 && acc.Connected {
-		if old, err := channel.LoadCredentials(ctx, q, a.Auth.Box, acc.ID); err == nil && old["refresh_token"] != "" && c["refresh_token"] == "" {
+		if old, err := channel.LoadCredentials(ctx, q, a.Auth.Box, acc.ID); err == nil {
 			c = maps(c)
-			c["refresh_token"] = old["refresh_token"]
+			for k, v := range old {
+				if c[k] == "" {
+					c[k] = v
+				}
+			}
+		}
+		if err := checkRequired(acc.Network, c); err != nil {
+			return err
 		}
 	}
 	if err := channel.SetCredentials(ctx, q, a.Auth.Box, acc.OrgID, acc.ID, c, nil); err != nil {

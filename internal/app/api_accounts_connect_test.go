@@ -119,7 +119,7 @@ func TestConnectAccountCredentialsSealed(t *testing.T) {
 		}
 
 		// A reconnect keeps a stored refresh token the new credentials lack.
-		r = f.Do(t, "POST", path, ed, `{"network":"linkedin","name":"MFA LinkedIn","handle":"mfa-li","language":"en","credentials":{"access_token":"a1","refresh_token":"r1"}}`)
+		r = f.Do(t, "POST", path, ed, `{"network":"linkedin","name":"MFA LinkedIn","handle":"mfa-li","language":"en","credentials":{"access_token":"a1","refresh_token":"r1","author_urn":"urn:li:organization:2414183"}}`)
 		if r.Status != 201 {
 			t.Fatalf("linkedin: %d %s", r.Status, r.Body)
 		}

@@ -20,10 +20,18 @@ import (
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/channel"
+	"github.com/attache-project/attache/internal/channel/bluesky"
 	"github.com/attache-project/attache/internal/channel/email"
+	"github.com/attache-project/attache/internal/channel/facebook"
+	"github.com/attache-project/attache/internal/channel/instagram"
 	"github.com/attache-project/attache/internal/channel/limits"
+	"github.com/attache-project/attache/internal/channel/linkedin"
 	"github.com/attache-project/attache/internal/channel/mastodon"
+	"github.com/attache-project/attache/internal/channel/telegram"
+	"github.com/attache-project/attache/internal/channel/threads"
+	"github.com/attache-project/attache/internal/channel/viber"
 	"github.com/attache-project/attache/internal/channel/website"
+	"github.com/attache-project/attache/internal/channel/xapi"
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
@@ -99,6 +107,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)
 	a.Connectors = channel.Registry{limits.Mastodon: mastodon.New, limits.Website: website.New}
 	a.Connectors[limits.Email] = email.NewFactory(email.SMTPDefaults{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}, cfg.BaseURL, d, email.AllowPrivate(cfg.AllowPriv))
+	a.Connectors[limits.Telegram] = telegram.New
+	a.Connectors[limits.Viber] = viber.New
+	a.Connectors[limits.Bluesky] = bluesky.New
+	a.Connectors[limits.X] = xapi.New
+	a.Connectors[limits.LinkedIn] = linkedin.New
+	a.Connectors[limits.Facebook] = facebook.New
+	a.Connectors[limits.Instagram] = instagram.New
+	a.Connectors[limits.Threads] = threads.New
 	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify,
 		Registry: a.Connectors, HTTP: a.HTTP, Log: log}
 	if err := a.Publisher.Open(ctx, publish.EngineConfig{}); err != nil { // River's own migrations, after ours

@@ -26,6 +26,8 @@ type Entry struct {
 	State         State          `json:"state"`
 	ScheduledAt   time.Time      `json:"scheduled_at"`
 	Excerpt       string         `json:"excerpt"`
+	// PostURL is the live post once published.
+	PostURL string `json:"post_url,omitempty"`
 }
 
 // CalendarFilter narrows the calendar; zero values mean "all".
@@ -52,7 +54,7 @@ func (s *Service) Calendar(ctx context.Context, o org.Org, from, to time.Time, f
 }
 
 func calendar(ctx context.Context, q db.Queryer, orgID int64, from, to time.Time, f CalendarFilter) ([]Entry, error) {
-	query := `SELECT v.id, v.item_id, v.campaign_id, c.title, v.org_id, o.name, a.id, a.name, a.network, v.language, v.state, v.scheduled_at, v.text
+	query := `SELECT v.id, v.item_id, v.campaign_id, c.title, v.org_id, o.name, a.id, a.name, a.network, v.language, v.state, v.scheduled_at, v.text, v.url
 		FROM variants v
 		JOIN campaigns c ON c.id = v.campaign_id
 		JOIN channel_accounts a ON a.id = v.channel_account_id
@@ -85,7 +87,7 @@ func calendar(ctx context.Context, q db.Queryer, orgID int64, from, to time.Time
 	for rows.Next() {
 		var e Entry
 		var text string
-		if err := rows.Scan(&e.VariantID, &e.ItemID, &e.CampaignID, &e.CampaignTitle, &e.OrgID, &e.OrgName, &e.AccountID, &e.AccountName, &e.Network, &e.Language, &e.State, &e.ScheduledAt, &text); err != nil {
+		if err := rows.Scan(&e.VariantID, &e.ItemID, &e.CampaignID, &e.CampaignTitle, &e.OrgID, &e.OrgName, &e.AccountID, &e.AccountName, &e.Network, &e.Language, &e.State, &e.ScheduledAt, &text, &e.PostURL); err != nil {
 			return nil, fmt.Errorf("calendar: %w", err)
 		}
 		e.ScheduledAt = e.ScheduledAt.UTC()

@@ -248,6 +248,9 @@ func (p *Publisher) work(ctx context.Context, a Args, attempt, maxAttempts int) 
 	if err != nil {
 		return p.fail(ctx, a, t, acc, attemptNo, attempt, maxAttempts, &channel.Error{Kind: channel.Permanent, Message: err.Error(), Err: err})
 	}
+	// Connectors with a two-step flow (Instagram, Threads) keep their
+	// container ids here, durably, across attempts of this version.
+	ctx = channel.WithCheckpoints(ctx, checkpoints{db: p.DB, variantID: a.VariantID, version: a.Version})
 	if unknown {
 		pub, ok, err := conn.Find(ctx, post)
 		if err != nil {
