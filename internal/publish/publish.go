@@ -66,6 +66,17 @@ type Publisher struct {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
+// runAt is the River schedule of a job due at at: River stores any job
+// with a ScheduledAt as "scheduled", which only the leader's scheduler
+// (every few seconds, and not at all while a new leader is elected) makes
+// runnable; a job already due gets none, so workers take it at once.
+func runAt(at time.Time) time.Time {
+	if !at.After(time.Now()) {
+		return time.Time{}
+	}
+	return at
+}
+
 // EnqueueTx adds the publish job of a variant's version to tx (the
 // approving transaction): it becomes visible to the workers at commit, and
 // disappears with a rollback. One job per (variant, version): enqueueing
@@ -75,7 +86,7 @@ func (p *Publisher) EnqueueTx(ctx context.Context, tx *db.Tx, variantID int64, v
 		return errors.New("publishing engine is not running")
 	}
 	_, err := p.Engine.InsertTx(ctx, tx, Args{VariantID: variantID, Version: version}, &river.InsertOpts{
-		ScheduledAt: at,
+		ScheduledAt: runAt(at),
 		MaxAttempts: p.maxAttempts(),
 		UniqueOpts:  river.UniqueOpts{ByArgs: true},
 	})
@@ -130,7 +141,7 @@ func (p *Publisher) EnqueueMissing(ctx context.Context) (int, error) {
 		err := p.DB.InTx(ctx, func(tx *db.Tx) error {
 			for _, d := range batch {
 				res, err := p.Engine.InsertTx(ctx, tx, Args{VariantID: d.id, Version: d.version}, &river.InsertOpts{
-					ScheduledAt: d.at, MaxAttempts: p.maxAttempts(), UniqueOpts: river.UniqueOpts{ByArgs: true}})
+					ScheduledAt: runAt(d.at), MaxAttempts: p.maxAttempts(), UniqueOpts: river.UniqueOpts{ByArgs: true}})
 				if err != nil {
 					return err
 				}
