@@ -597,30 +597,11 @@ func (c *Connector) Refresh(ctx context.Context) (channel.Credentials, time.Time
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	var tok struct {
-		AccessToken           string `json:"access_token"`
-		ExpiresIn             int64  `json:"expires_in"`
-		RefreshToken          string `json:"refresh_token"`
-		RefreshTokenExpiresIn int64  `json:"refresh_token_expires_in"`
-	}
-	if _, err := c.send(req, &tok); err != nil {
-		var ce *channel.Error
-		if errors.As(err, &ce) && (ce.Status == http.StatusBadRequest || ce.Status == http.StatusUnauthorized) {
-			ce.Kind = channel.Permanent
-			ce.Message = "LinkedIn refused to renew the access token; reconnect the account: " + ce.Message
-		}
+	var tok channel.OAuthToken
+	_, err = c.send(req, &tok)
+	fresh, exp, err := channel.Renewed("LinkedIn", tok, err)
+	if err != nil {
 		return nil, time.Time{}, false, err
-	}
-	if tok.AccessToken == "" {
-		return nil, time.Time{}, false, &channel.Error{Kind: channel.Transient, Message: "LinkedIn returned no access token"}
-	}
-	fresh := channel.Credentials{"access_token": tok.AccessToken}
-	if tok.RefreshToken != "" {
-		fresh["refresh_token"] = tok.RefreshToken
-	}
-	var exp time.Time
-	if tok.ExpiresIn > 0 {
-		exp = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
 	c.mu.Lock()
 	for k, v := range fresh {

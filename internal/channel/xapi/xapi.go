@@ -590,30 +590,11 @@ func (c *Connector) Refresh(ctx context.Context) (channel.Credentials, time.Time
 	if secret != "" {
 		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	}
-	var tok struct {
-		AccessToken  string `json:"access_token"`
-		RefreshToken string `json:"refresh_token"`
-		ExpiresIn    int64  `json:"expires_in"`
-	}
-	if err := c.send(req, &tok); err != nil {
-		var ce *channel.Error
-		if errors.As(err, &ce) && (ce.Status == http.StatusBadRequest || ce.Status == http.StatusUnauthorized) {
-			// invalid_grant: the refresh token was revoked or already used.
-			ce.Kind = channel.Permanent
-			ce.Message = "X refused to renew the access token; reconnect the account: " + ce.Message
-		}
+	var tok channel.OAuthToken
+	err = c.send(req, &tok)
+	fresh, exp, err := channel.Renewed("X", tok, err)
+	if err != nil {
 		return nil, time.Time{}, false, err
-	}
-	if tok.AccessToken == "" {
-		return nil, time.Time{}, false, &channel.Error{Kind: channel.Transient, Message: "X returned no access token"}
-	}
-	fresh := channel.Credentials{"access_token": tok.AccessToken}
-	if tok.RefreshToken != "" {
-		fresh["refresh_token"] = tok.RefreshToken
-	}
-	var exp time.Time
-	if tok.ExpiresIn > 0 {
-		exp = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
 	c.mu.Lock()
 	for k, v := range fresh {
