@@ -2,17 +2,11 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"regexp"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/channel/limits"
 	"github.com/attache-project/attache/internal/db"
-	"github.com/attache-project/attache/internal/netguard"
 )
 
 // Connecting accounts: a channel account's API base URL and its
@@ -21,113 +15,24 @@ import (
 // sealed with the instance's secret key and never returned; an account
 // shows "connected" instead.
 
-var credentialKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-
-// credentialKeys are the keys each network's connector reads; networks
-// not listed accept any well-formed key (their connectors define them).
-var credentialKeys = map[limits.Network][]string{
-	limits.X:         {"access_token", "refresh_token", "client_id", "client_secret", "user_id"},
-	limits.LinkedIn:  {"access_token", "refresh_token", "client_id", "client_secret", "author_urn", "api_version"},
-	limits.Mastodon:  {"access_token"},
-	limits.Telegram:  {"bot_token"},
-	limits.Viber:     {"auth_token", "from"},
-	limits.Bluesky:   {"identifier", "app_password", "access_jwt", "refresh_jwt", "did", "handle"},
-	limits.Facebook:  {"page_id", "page_access_token"},
-	limits.Instagram: {"ig_user_id", "access_token"},
-	limits.Threads:   {"user_id", "access_token"},
-}
-
-// requiredCredentials must be present for a network to be connected.
-var requiredCredentials = map[limits.Network][]string{
-	limits.X:         {"access_token"},
-	limits.LinkedIn:  {"access_token", "author_urn"},
-	limits.Mastodon:  {"access_token"},
-	limits.Telegram:  {"bot_token"},
-	limits.Viber:     {"auth_token", "from"},
-	limits.Bluesky:   {"identifier", "app_password"},
-	limits.Facebook:  {"page_id", "page_access_token"},
-	limits.Instagram: {"ig_user_id", "access_token"},
-	limits.Threads:   {"user_id", "access_token"},
-}
-
-// checkCredentials validates credentials sent for an account of network n.
-// An empty (non-nil) map disconnects and is always valid.
-func checkCredentials(n limits.Network, c map[string]string) error {
-	if len(c) == 0 {
-		return nil
-	}
-	if len(c) > 16 {
-		return &channel.FieldError{Field: "credentials", Reason: "has too many entries"}
-	}
-	known := credentialKeys[n]
-	for k, v := range c {
-		if !credentialKey.MatchString(k) || (known != nil && !containsString(known, k)) {
-			reason := "has an unknown entry " + quoteKey(k)
-			if known != nil {
-				reason += "; " + limits.Label(n) + " takes " + strings.Join(known, ", ")
-			}
-			return &channel.FieldError{Field: "credentials", Reason: reason}
-		}
-		if strings.TrimSpace(v) == "" || len(v) > 8192 || !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			return &channel.FieldError{Field: "credentials/" + k, Reason: "must be a non-empty value of at most 8192 characters without control characters"}
-		}
-	}
-	return nil
-}
-
-// checkRequired says which credential a network needs and c lacks.
-func checkRequired(n limits.Network, c map[string]string) error {
-	if len(c) == 0 {
-		return nil
-	}
-	for _, k := range requiredCredentials[n] {
-		if c[k] == "" {
-			return &channel.FieldError{Field: "credentials/" + k, Reason: "is required to connect a " + limits.Label(n) + " account"}
-		}
-	}
-	return nil
-}
-
-func quoteKey(k string) string {
-	if len(k) > 64 {
-		k = k[:64] + "…"
-	}
-	return `"` + strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, k) + `"`
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// The credential keys each network takes and the checks on them live in
+// the channel package (credfields.go), shared with the web UI's forms.
 
 // checkConnection runs the checks on an account's base URL and credentials
 // before it is stored. baseURLSent says whether the request set base_url.
 func (a *API) checkConnection(acc *channel.Account, baseURLSent bool, creds map[string]string) error {
 	if baseURLSent && acc.BaseURL != "" {
-		if err := netguard.CheckURL(acc.BaseURL, a.AllowPrivate); err != nil {
-			var re *netguard.RefusedError
-			if errors.As(err, &re) {
-				return &channel.FieldError{Field: "base_url", Reason: "points to " + re.Addr.String() + ", a " + re.Reason + ", which is refused by default; the operator can " + netguard.Hint}
-			}
-			return &channel.FieldError{Field: "base_url", Reason: err.Error()}
+		if err := channel.CheckBaseURL(acc.BaseURL, a.AllowPrivate); err != nil {
+			return err
 		}
 	}
-	if err := checkCredentials(acc.Network, creds); err != nil {
+	if err := channel.CheckCredentials(acc.Network, creds); err != nil {
 		return err
 	}
 	// A reconnect keeps stored entries the new credentials lack (see
 	// storeCredentials), so it is checked for completeness there.
 	if !acc.Connected {
-		if err := checkRequired(acc.Network, creds); err != nil {
+		if err := channel.CheckRequired(acc.Network, creds); err != nil {
 			return err
 		}
 	}
@@ -146,34 +51,7 @@ func (a *API) storeCredentials(ctx context.Context, q db.Queryer, acc *channel.A
 	if creds == nil {
 		return nil
 	}
-	c := channel.Credentials(creds)
-	if len(c) > 0 && acc.Connected {
-		if old, err := channel.LoadCredentials(ctx, q, a.Auth.Box, acc.ID); err == nil {
-			c = maps(c)
-			for k, v := range old {
-				if c[k] == "" {
-					c[k] = v
-				}
-			}
-		}
-		if err := checkRequired(acc.Network, c); err != nil {
-			return err
-		}
-	}
-	if err := channel.SetCredentials(ctx, q, a.Auth.Box, acc.OrgID, acc.ID, c, nil); err != nil {
-		return err
-	}
-	acc.Connected = len(c) > 0
-	acc.TokenExpiresAt = nil
-	return nil
-}
-
-func maps(c channel.Credentials) channel.Credentials {
-	out := make(channel.Credentials, len(c)+1)
-	for k, v := range c {
-		out[k] = v
-	}
-	return out
+	return channel.SaveCredentials(ctx, q, a.Auth.Box, acc, channel.Credentials(creds), nil)
 }
 
 // saveAccount validates and stores a new (acc.ID == 0) or changed account

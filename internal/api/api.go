@@ -104,6 +104,7 @@ func (a *API) Register(rt *httpx.Router) {
 	resource("POST", "/api/v1/variants/{id}/request-changes", authz.UseCampaigns, a.variantAction("request-changes"))
 
 	a.registerMedia(rt)
+	a.registerMetrics(rt)
 	a.registerCoordination(rt)
 
 	signed("GET", "/api/v1/tokens", a.listTokens)

@@ -63,6 +63,9 @@ type App struct {
 	// HTTP is the client for the networks' APIs: every connection is
 	// checked against private addresses (unless --allow-private-endpoints).
 	HTTP *http.Client
+	// PublicMedia gives attachments signed, expiring public addresses for
+	// the networks that fetch images themselves (Instagram, Threads, Viber).
+	PublicMedia *media.Public
 	// Connectors builds each network's connector.
 	Connectors channel.Registry
 	// Publisher is the publishing engine (River jobs); it works jobs
@@ -105,16 +108,22 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Campaigns.Notify = a.Notify
 	a.Imports = campaign.NewImporter(a.Campaigns, log)
 	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)
+	pubKey, err := secret.Derive(key, media.PublicKeyLabel) // a sub-key: never the encryption key itself
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.PublicMedia = &media.Public{Key: pubKey, BaseURL: cfg.BaseURL, Store: a.Media}
 	a.Connectors = channel.Registry{limits.Mastodon: mastodon.New, limits.Website: website.New}
 	a.Connectors[limits.Email] = email.NewFactory(email.SMTPDefaults{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}, cfg.BaseURL, d, email.AllowPrivate(cfg.AllowPriv))
 	a.Connectors[limits.Telegram] = telegram.New
-	a.Connectors[limits.Viber] = viber.New
+	a.Connectors[limits.Viber] = a.withMediaURL(viber.New)
 	a.Connectors[limits.Bluesky] = bluesky.New
 	a.Connectors[limits.X] = xapi.New
 	a.Connectors[limits.LinkedIn] = linkedin.New
 	a.Connectors[limits.Facebook] = facebook.New
-	a.Connectors[limits.Instagram] = instagram.New
-	a.Connectors[limits.Threads] = threads.New
+	a.Connectors[limits.Instagram] = a.withMediaURL(instagram.New)
+	a.Connectors[limits.Threads] = a.withMediaURL(threads.New)
 	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify,
 		Registry: a.Connectors, HTTP: a.HTTP, Log: log}
 	if err := a.Publisher.Open(ctx, publish.EngineConfig{}); err != nil { // River's own migrations, after ours
@@ -144,9 +153,11 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	})
 	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/readyz", Access: httpx.Public}, a.readyz)
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/metrics", Access: httpx.Public}, promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	// Attachments at signed, expiring addresses, for networks that fetch them.
+	rt.Handle(httpx.Route{Method: "GET", Pattern: media.PublicPath, Access: httpx.Public}, a.PublicMedia)
 
 	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
-	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, Version: Version})
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +168,29 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	h = httpx.SecurityHeaders(h)
 	h = httpx.Observe(a.Log, metrics, h)
 	return h, nil
+}
+
+// withMediaURL gives the connectors of networks that fetch images from a
+// URL (their MediaURL hook) the public address of each attachment.
+func (a *App) withMediaURL(f channel.Factory) channel.Factory {
+	mediaURL := func(m channel.Media) string { return a.PublicMedia.URLOf(m.SHA256, m.ContentType) }
+	return func(acc channel.Account, creds channel.Credentials, client *http.Client) (channel.Connector, error) {
+		c, err := f(acc, creds, client)
+		switch c := c.(type) {
+		case *instagram.Connector:
+			c.MediaURL = mediaURL
+		case *threads.Connector:
+			c.MediaURL = func(m channel.Media) string { // Threads takes JPEG and PNG images
+				if m.ContentType != "image/jpeg" && m.ContentType != "image/png" {
+					return ""
+				}
+				return mediaURL(m)
+			}
+		case *viber.Connector:
+			c.MediaURL = mediaURL
+		}
+		return c, err
+	}
 }
 
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {

@@ -118,6 +118,7 @@ var apiRouteCases = map[string]routeCase{
 		body: `{"channel_account_id":"{account}","language":"en","text":"Another variant {n}"}`,
 	},
 	"GET /api/v1/variants/{id}":         {resource: variantIn, allowed: []int{200}},
+	"GET /api/v1/variants/{id}/metrics": {resource: variantIn, allowed: []int{200}},
 	"PATCH /api/v1/variants/{id}":       {resource: variantIn, body: `{"text":"Edited {n}"}`, allowed: []int{200}},
 	"POST /api/v1/variants/{id}/submit": {resource: variantIn, allowed: []int{200}},
 	// Approval is for readers (UseCampaigns) whose role the organisation's

@@ -62,6 +62,8 @@ var webRouteCases = map[string]routeCase{
 	"GET /{org}/{path...}": {web: true, allowed: []int{200}, params: func(_ *testing.T, f *Fixture, _ *TestUser) map[string]string {
 		return map[string]string{"org": f.A.Slug, "path...": "feed.atom"}
 	}},
+	// An attachment at its signed public address: anyone gets it.
+	"GET /media/p/{token}/{file}":                 {web: true, allowed: []int{200}, params: publicMediaFile},
 	"GET /o/{org}/inbox":                          {web: true},
 	"GET /o/{org}/listening":                      {web: true},
 	"GET /o/{org}/analytics":                      {web: true},
@@ -143,6 +145,17 @@ var webRouteCases = map[string]routeCase{
 	"POST /o/{org}/channels/{id}/subscribers/{sub}/remove": {web: true, params: subscriberOfA, allowed: []int{303}},
 	"GET /o/{org}/channels/{id}/archive":                   {web: true, params: newAccountOfA},
 	"POST /o/{org}/channels/{id}/archive":                  {web: true, params: newAccountOfA},
+	// Connecting accounts (web_connect_test.go). The fixture configures no
+	// OAuth app: starting a sign-in answers 409 with the token form; the
+	// callback without a state and a choice that does not exist are refused.
+	"GET /o/{org}/channels/{id}/connect":       {web: true, params: newAccountOfA, allowed: []int{200}},
+	"POST /o/{org}/channels/{id}/connect":      {web: true, params: newAccountOfA, body: "access_token=matrix-token-{n}", allowed: []int{303}},
+	"POST /o/{org}/channels/{id}/oauth":        {web: true, params: newAccountOfA, allowed: []int{409}},
+	"GET /oauth/callback":                      {web: true, signedWant: func(*Fixture, *TestUser) int { return 400 }},
+	"GET /o/{org}/channels/{id}/connect/page":  {web: true, params: newAccountOfA, allowed: []int{303}},
+	"POST /o/{org}/channels/{id}/connect/page": {web: true, params: newAccountOfA, body: "c=no-such-choice&page=1", allowed: []int{303}},
+	"GET /o/{org}/channels/{id}/disconnect":    {web: true, params: newAccountOfA, allowed: []int{200}},
+	"POST /o/{org}/channels/{id}/disconnect":   {web: true, params: newAccountOfA, allowed: []int{303}},
 	// Templates, import and export (web_importexport_test.go has the helpers).
 	"GET /o/{org}/campaigns/{id}/import":       {web: true, params: webCampaignOfA},
 	"POST /o/{org}/campaigns/{id}/import":      {web: true, params: webCampaignOfA, body: "file=not-multipart", allowed: []int{400}},

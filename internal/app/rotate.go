@@ -18,6 +18,8 @@ import (
 var sealedColumns = [][3]string{
 	{"users", "id", "totp_secret"},
 	{"channel_accounts", "id", "credentials"},
+	{"oauth_states", "id", "verifier"},
+	{"oauth_states", "id", "pending"},
 }
 
 // RotateSecretKey re-encrypts every secret at rest under newKey (a random

@@ -21,7 +21,10 @@ type Media struct {
 	ContentType string
 	Alt         string
 	Size        int64
-	Open        func() (io.ReadCloser, error)
+	// SHA256 names the stored file (hex); networks that fetch images from
+	// a URL get a signed public address of it through their MediaURL hook.
+	SHA256 string
+	Open   func() (io.ReadCloser, error)
 }
 
 // Post is what a connector publishes: one variant's text as published

@@ -39,6 +39,13 @@ type Config struct {
 	OIDCName    string
 	AllowPriv   bool
 	SessionDays int
+	// OAuth apps registered by the operator for connecting channel
+	// accounts (redirect URI BASE_URL/oauth/callback); a network without
+	// its app is connected by entering a token.
+	OAuthXID, OAuthXSecret               string
+	OAuthLinkedInID, OAuthLinkedInSecret string
+	OAuthMetaID, OAuthMetaSecret         string // Facebook Pages and Instagram
+	OAuthThreadsID, OAuthThreadsSecret   string
 }
 
 // Bind registers the shared flags on fs. Every subcommand that touches data
@@ -65,6 +72,14 @@ func Bind(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.OIDCName, "oidc-name", "single sign-on", "label of the sign-in button for OpenID Connect")
 	fs.BoolVar(&c.AllowPriv, "allow-private-endpoints", false, "allow outgoing connections to private and loopback addresses")
 	fs.IntVar(&c.SessionDays, "session-days", 14, "days a browser session lasts without activity")
+	fs.StringVar(&c.OAuthXID, "oauth-x-client-id", "", "X OAuth 2.0 client id, for connecting X accounts (redirect URI BASE_URL/oauth/callback)")
+	fs.StringVar(&c.OAuthXSecret, "oauth-x-client-secret", "", "X OAuth 2.0 client secret (empty for a public client)")
+	fs.StringVar(&c.OAuthLinkedInID, "oauth-linkedin-client-id", "", "LinkedIn app client id, for connecting LinkedIn accounts")
+	fs.StringVar(&c.OAuthLinkedInSecret, "oauth-linkedin-client-secret", "", "LinkedIn app client secret")
+	fs.StringVar(&c.OAuthMetaID, "oauth-meta-app-id", "", "Meta app id (Facebook Login), for connecting Facebook Pages and Instagram accounts")
+	fs.StringVar(&c.OAuthMetaSecret, "oauth-meta-app-secret", "", "Meta app secret")
+	fs.StringVar(&c.OAuthThreadsID, "oauth-threads-app-id", "", "Threads app id, for connecting Threads accounts")
+	fs.StringVar(&c.OAuthThreadsSecret, "oauth-threads-app-secret", "", "Threads app secret")
 }
 
 // EnvName is the environment variable for a flag: --smtp-host → ATTACHE_SMTP_HOST.
@@ -193,6 +208,22 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionDays < 1 || c.SessionDays > 90 {
 		bad("session-days", "must be between 1 and 90")
+	}
+	for _, app := range []struct {
+		id, secret, idFlag, secretFlag string
+		secretRequired                 bool
+	}{
+		{c.OAuthXID, c.OAuthXSecret, "oauth-x-client-id", "oauth-x-client-secret", false},
+		{c.OAuthLinkedInID, c.OAuthLinkedInSecret, "oauth-linkedin-client-id", "oauth-linkedin-client-secret", true},
+		{c.OAuthMetaID, c.OAuthMetaSecret, "oauth-meta-app-id", "oauth-meta-app-secret", true},
+		{c.OAuthThreadsID, c.OAuthThreadsSecret, "oauth-threads-app-id", "oauth-threads-app-secret", true},
+	} {
+		switch {
+		case app.secret != "" && app.id == "":
+			bad(app.idFlag, "is required when --%s is set", app.secretFlag)
+		case app.id != "" && app.secret == "" && app.secretRequired:
+			bad(app.secretFlag, "is required when --%s is set", app.idFlag)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -68,6 +68,8 @@ var reservedSlugs = map[string]bool{
 	"api": true, "static": true, "o": true, "invite": true, "calendar": true, "login": true, "logout": true,
 	"password": true, "account": true, "newsletter": true, "unsubscribe": true, "switch": true, "lang": true,
 	"notifications": true, "healthz": true, "readyz": true, "metrics": true, "admin": true,
+	"media": true, // public media URLs, /media/p/…
+	"oauth": true, // the networks' OAuth callback, /oauth/callback
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)

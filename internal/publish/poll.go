@@ -52,6 +52,8 @@ func (w *metricsWorker) Work(ctx context.Context, _ *river.Job[MetricsArgs]) err
 	return err
 }
 
+func (w *metricsWorker) Timeout(*river.Job[MetricsArgs]) time.Duration { return pollTimeout }
+
 // PollMetrics reads the metrics of every published post whose next
 // scheduled reading is due, one call per account, and stores them as a
 // time series in post_metrics. It returns how many rows it stored.
@@ -95,7 +97,7 @@ func (p *Publisher) PollMetrics(ctx context.Context, at time.Time) (int, error) 
 		if err != nil {
 			continue
 		}
-		conn, err := p.connector(ctx, acc)
+		conn, from, err := p.connector(ctx, acc)
 		if err != nil {
 			continue
 		}
@@ -104,6 +106,7 @@ func (p *Publisher) PollMetrics(ctx context.Context, at time.Time) (int, error) 
 			ids[i] = x.ext
 		}
 		ms, err := conn.Metrics(ctx, ids)
+		p.keepSession(ctx, acc, conn, from)
 		if err != nil {
 			_ = channel.RecordError(ctx, p.DB.W(), acc.ID, stamp, "metrics: "+err.Error())
 			continue
@@ -160,6 +163,8 @@ func (w *mentionsWorker) Work(ctx context.Context, _ *river.Job[MentionsArgs]) e
 	return err
 }
 
+func (w *mentionsWorker) Timeout(*river.Job[MentionsArgs]) time.Duration { return pollTimeout }
+
 // PullMentions asks every connected account for replies and mentions since
 // its cursor and stores the new ones (once per account and external id).
 // It returns how many it stored.
@@ -193,11 +198,12 @@ func (p *Publisher) PullMentions(ctx context.Context) (int, error) {
 		if err != nil || p.Registry[acc.Network] == nil {
 			continue
 		}
-		conn, err := p.connector(ctx, acc)
+		conn, from, err := p.connector(ctx, acc)
 		if err != nil {
 			continue
 		}
 		ms, next, err := conn.Mentions(ctx, ar.cursor)
+		p.keepSession(ctx, acc, conn, from)
 		if err != nil {
 			_ = channel.RecordError(ctx, p.DB.W(), acc.ID, now(), "replies: "+err.Error())
 			continue

@@ -15,9 +15,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -62,6 +64,11 @@ type Publisher struct {
 	// Early: a job that finds its variant due within Early (default 1 s)
 	// publishes now instead of snoozing (River polls; times are whole seconds).
 	Early time.Duration
+	// RefreshAhead: accounts whose access token expires within it are
+	// renewed by the refresh job (default DefaultRefreshAhead).
+	RefreshAhead time.Duration
+
+	renewals sync.Map // account id → its renewal lock (chan struct{}, see renew)
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -188,10 +195,10 @@ func (p *Publisher) loadTarget(ctx context.Context, id int64) (target, error) {
 
 // Work publishes one variant's version.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	return w.P.work(ctx, job.Args, job.Attempt, job.MaxAttempts)
+	return w.P.work(ctx, job.ID, job.Args, job.Attempt, job.MaxAttempts)
 }
 
-func (p *Publisher) work(ctx context.Context, a Args, attempt, maxAttempts int) error {
+func (p *Publisher) work(ctx context.Context, jobID int64, a Args, attempt, maxAttempts int) error {
 	t, err := p.loadTarget(ctx, a.VariantID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil // deleted since
@@ -213,7 +220,7 @@ func (p *Publisher) work(ctx context.Context, a Args, attempt, maxAttempts int) 
 	if err != nil {
 		return err
 	}
-	if wait := p.Limiter.Take(acc.ID, acc.Network); wait > 0 {
+	if wait := p.Limiter.Reserve(jobID, acc.ID, acc.Network); wait > 0 {
 		return river.JobSnooze(wait)
 	}
 
@@ -255,10 +262,13 @@ func (p *Publisher) work(ctx context.Context, a Args, attempt, maxAttempts int) 
 	if err != nil {
 		return p.fail(ctx, a, t, acc, attemptNo, attempt, maxAttempts, err)
 	}
-	conn, err := p.connector(ctx, acc)
+	conn, from, err := p.connector(ctx, acc)
 	if err != nil {
 		return p.fail(ctx, a, t, acc, attemptNo, attempt, maxAttempts, &channel.Error{Kind: channel.Permanent, Message: err.Error(), Err: err})
 	}
+	// A session the connector made or renewed on its own is stored, as a
+	// refresh is (conn and from change when the 401 path renews).
+	defer func() { p.keepSession(ctx, acc, conn, from) }()
 	// Connectors with a two-step flow (Instagram, Threads) keep their
 	// container ids here, durably, across attempts of this version.
 	ctx = channel.WithCheckpoints(ctx, checkpoints{db: p.DB, variantID: a.VariantID, version: a.Version})
@@ -273,8 +283,13 @@ func (p *Publisher) work(ctx context.Context, a Args, attempt, maxAttempts int) 
 	}
 	pub, err := conn.Publish(ctx, post)
 	if err != nil && channel.KindOf(err) == channel.Unauthorized {
-		if conn2, rerr := p.refresh(ctx, acc, conn); rerr == nil && conn2 != nil {
-			pub, err = conn2.Publish(ctx, post)
+		conn2, from2, rerr := p.renew(ctx, acc, conn, from)
+		switch {
+		case rerr == nil && conn2 != nil:
+			conn, from = conn2, from2
+			pub, err = conn.Publish(ctx, post)
+		case rerr != nil && channel.KindOf(rerr) == channel.Transient:
+			err = rerr // the token endpoint failed: retried, not a refusal
 		}
 		if err != nil && channel.KindOf(err) == channel.Unauthorized {
 			err = &channel.Error{Kind: channel.Permanent, Message: "the network refused the account's credentials; reconnect the account: " + err.Error(), Err: err}
@@ -312,6 +327,7 @@ func (p *Publisher) post(ctx context.Context, a Args, t target) (channel.Post, e
 		if err := rows.Scan(&m.FileName, &m.ContentType, &m.Alt, &m.Size, &sum); err != nil {
 			return post, err
 		}
+		m.SHA256 = sum
 		store := p.Media
 		m.Open = func() (io.ReadCloser, error) {
 			if store == nil {
@@ -324,19 +340,23 @@ func (p *Publisher) post(ctx context.Context, a Args, t target) (channel.Post, e
 	return post, rows.Err()
 }
 
-func (p *Publisher) connector(ctx context.Context, acc channel.Account) (channel.Connector, error) {
+// connector builds the account's connector; it returns the credentials it
+// was built from too, which a renewal stores its result over
+// (storeRenewed).
+func (p *Publisher) connector(ctx context.Context, acc channel.Account) (channel.Connector, channel.Credentials, error) {
 	f := p.Registry[acc.Network]
 	if f == nil {
-		return nil, channel.ErrNoConnector
+		return nil, nil, channel.ErrNoConnector
 	}
 	creds, err := channel.LoadCredentials(ctx, p.DB.R(), p.Box, acc.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(creds) == 0 {
-		return nil, errors.New("the account is not connected")
+		return nil, nil, errors.New("the account is not connected")
 	}
-	return f(acc, creds, p.httpClient())
+	conn, err := f(acc, maps.Clone(creds), p.httpClient())
+	return conn, creds, err
 }
 
 func (p *Publisher) httpClient() *http.Client {
@@ -344,38 +364,6 @@ func (p *Publisher) httpClient() *http.Client {
 		return p.HTTP
 	}
 	return &http.Client{Timeout: 60 * time.Second}
-}
-
-// refresh renews the account's credentials once and stores them merged
-// over the old ones (a refresh that returns no new refresh token keeps the
-// working one); it returns a connector with the new credentials.
-func (p *Publisher) refresh(ctx context.Context, acc channel.Account, conn channel.Connector) (channel.Connector, error) {
-	fresh, expires, changed, err := conn.Refresh(ctx)
-	if err != nil || !changed {
-		return nil, err
-	}
-	old, err := channel.LoadCredentials(ctx, p.DB.R(), p.Box, acc.ID)
-	if err != nil {
-		return nil, err
-	}
-	merged := channel.Credentials{}
-	for k, v := range old {
-		merged[k] = v
-	}
-	for k, v := range fresh {
-		if v != "" {
-			merged[k] = v
-		}
-	}
-	var exp *time.Time
-	if !expires.IsZero() {
-		e := expires.UTC().Truncate(time.Microsecond)
-		exp = &e
-	}
-	if err := channel.SetCredentials(ctx, p.DB.W(), p.Box, acc.OrgID, acc.ID, merged, exp); err != nil {
-		return nil, err
-	}
-	return p.Registry[acc.Network](acc, merged, p.httpClient())
 }
 
 func (p *Publisher) succeed(ctx context.Context, a Args, acc channel.Account, attemptNo int, pub channel.Published, outcome string) error {

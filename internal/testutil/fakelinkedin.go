@@ -18,8 +18,9 @@ import (
 
 // FakeLinkedIn is an in-process fake of the LinkedIn REST endpoints the
 // LinkedIn connector uses: Images initializeUpload and the upload itself,
-// Posts (create, find by author), socialActions (summary, comments) and the
-// OAuth refresh. It checks the versioned headers: a Linkedin-Version not in
+// Posts (create, find by author), socialActions (summary, comments), the
+// OAuth refresh, and the sign-in: GET /oauth/v2/authorization, the
+// authorization_code grant and GET /v2/userinfo (OpenID Connect). It checks the versioned headers: a Linkedin-Version not in
 // Versions answers 426 as LinkedIn does for a sunset version, a missing
 // X-Restli-Protocol-Version 400. Commentary with an unescaped reserved
 // character is refused (400), a commentary already posted answers 422
@@ -30,6 +31,11 @@ type FakeLinkedIn struct {
 	Versions []string
 	// ClientID and ClientSecret are accepted by the token endpoint.
 	ClientID, ClientSecret string
+	// MemberSub and MemberName are the signed-in member's (userinfo).
+	MemberSub, MemberName string
+	// GrantRefresh makes the code exchange hand out the refresh token too
+	// (LinkedIn does for approved partners only).
+	GrantRefresh bool
 
 	mu        sync.Mutex
 	access    map[string]bool
@@ -42,6 +48,7 @@ type FakeLinkedIn struct {
 	fails     []FakeFailure
 	after     []FakeFailure
 	nextID    int64
+	oauth     fakeOAuth
 }
 
 // FakeLinkedInRequest is one request the fake received.
@@ -76,7 +83,7 @@ type FakeLinkedInComment struct {
 // NewFakeLinkedIn starts a fake accepting accessToken and refreshToken.
 func NewFakeLinkedIn(t testing.TB, accessToken, refreshToken string) *FakeLinkedIn {
 	f := &FakeLinkedIn{Versions: []string{"202510", "202601"}, ClientID: "li-client", ClientSecret: "li-secret", access: map[string]bool{accessToken: true},
-		refresh: refreshToken, images: map[string]*FakeLinkedInImage{}, comments: map[string][]FakeLinkedInComment{}, nextID: 7200000000000000000}
+		refresh: refreshToken, MemberSub: "782bbtaQ", MemberName: "Olena Attaché", GrantRefresh: true, images: map[string]*FakeLinkedInImage{}, comments: map[string][]FakeLinkedInComment{}, nextID: 7200000000000000000}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -108,6 +115,32 @@ func (f *FakeLinkedIn) ExpireAccess() {
 	f.mu.Lock()
 	f.access = map[string]bool{}
 	f.mu.Unlock()
+}
+
+// DenyNext makes the next authorize request answer as if the member
+// refused: a redirect with error (user_cancelled_authorize when "", as
+// LinkedIn answers a cancelled sign-in).
+func (f *FakeLinkedIn) DenyNext(errCode string) {
+	if errCode == "" {
+		errCode = "user_cancelled_authorize"
+	}
+	f.mu.Lock()
+	f.oauth.deny = errCode
+	f.mu.Unlock()
+}
+
+// Authorizations returns the queries of the authorize requests received.
+func (f *FakeLinkedIn) Authorizations() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.oauth.authorizations...)
+}
+
+// RefreshToken returns the valid refresh token.
+func (f *FakeLinkedIn) RefreshToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refresh
 }
 
 // Requests returns a copy of the recorded requests.
@@ -196,11 +229,23 @@ func (f *FakeLinkedIn) handle(w http.ResponseWriter, r *http.Request, body []byt
 		f.token(w, r, body)
 		return
 	}
+	if r.Method == "GET" && p == "/oauth/v2/authorization" {
+		f.mu.Lock()
+		f.oauth.authorize(w, r, f.ClientID, "li", false)
+		f.mu.Unlock()
+		return
+	}
 	f.mu.Lock()
 	ok := f.access[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	f.mu.Unlock()
 	if !ok {
 		f.fail(w, 401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired")
+		return
+	}
+	if r.Method == "GET" && p == "/v2/userinfo" {
+		// OpenID Connect userinfo: not a versioned REST call.
+		f.send(w, 200, map[string]any{"sub": f.MemberSub, "name": f.MemberName, "given_name": "Olena", "family_name": "Attaché",
+			"locale": map[string]string{"country": "UA", "language": "uk"}, "email_verified": true})
 		return
 	}
 	if r.Method == "PUT" && strings.HasPrefix(p, "/upload/") {
@@ -260,6 +305,21 @@ func (f *FakeLinkedIn) token(w http.ResponseWriter, r *http.Request, body []byte
 	form, _ := url.ParseQuery(string(body))
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if form.Get("grant_type") == "authorization_code" && form.Get("client_id") == f.ClientID && form.Get("client_secret") == f.ClientSecret {
+		if e := f.oauth.redeem(form.Get("code"), form.Get("client_id"), form.Get("redirect_uri"), "", false); e != "" {
+			f.send(w, 400, map[string]string{"error": e, "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired."})
+			return
+		}
+		f.refreshes++
+		at := fmt.Sprintf("li-access-%d", f.refreshes)
+		f.access[at] = true
+		out := map[string]any{"access_token": at, "expires_in": 5184000, "scope": "openid,profile,w_member_social", "token_type": "Bearer", "id_token": "eyJ.fake.jwt"}
+		if f.GrantRefresh {
+			out["refresh_token"], out["refresh_token_expires_in"] = f.refresh, 31000000
+		}
+		f.send(w, 200, out)
+		return
+	}
 	if form.Get("grant_type") != "refresh_token" || form.Get("client_id") != f.ClientID || form.Get("client_secret") != f.ClientSecret {
 		f.send(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
 		return

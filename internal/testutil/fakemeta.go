@@ -21,6 +21,14 @@ import (
 // server. It keeps the objects it makes (posts, photos, containers, media,
 // threads, comments) in memory, answers Meta's error JSON, and can inject
 // errors, container processing delays and usage headers.
+//
+// It also signs in: Facebook Login (GET /dialog/oauth, the code and
+// fb_exchange_token grants on GET /oauth/access_token, GET /me/accounts
+// with the pages' tokens, GET /{page-id}?fields=instagram_business_account)
+// for AppID, and the Threads authorization window (GET /oauth/authorize,
+// POST /oauth/access_token, GET /access_token with th_exchange_token, GET
+// /me) for ThreadsAppID. The pages' tokens and the long-lived Threads
+// token are Token, so the connectors work with what a sign-in gave.
 type FakeMeta struct {
 	*httptest.Server
 	Token                        string
@@ -36,6 +44,10 @@ type FakeMeta struct {
 	AppUsage string
 	// RefreshedToken is what /refresh_access_token hands out.
 	RefreshedToken string
+	// AppID/AppSecret are the Meta app of Facebook Login; ThreadsAppID and
+	// ThreadsAppSecret the Threads app; ThreadsUsername the signed-in
+	// Threads user's name.
+	AppID, AppSecret, ThreadsAppID, ThreadsAppSecret, ThreadsUsername string
 
 	mu       sync.Mutex
 	requests []FakeMetaRequest
@@ -43,6 +55,19 @@ type FakeMeta struct {
 	order    []string
 	fails    []FakeMetaFailure
 	nextID   int64
+	oauth    fakeOAuth
+	pages    []FakeMetaPage
+	// userTokens are the Facebook user tokens handed out ("short" or
+	// "long"); thShort the short-lived Threads tokens.
+	userTokens map[string]string
+	thShort    map[string]bool
+	tokens     int
+}
+
+// FakeMetaPage is a Facebook Page the signed-in person manages.
+type FakeMetaPage struct {
+	ID, Name, Token string
+	IGUserID        string // the linked Instagram professional account, if any
 }
 
 // FakeMetaRequest is one request received (path without the version).
@@ -96,7 +121,10 @@ type FakeMetaFailure struct {
 // NewFakeMeta starts the fake; it stops with t.
 func NewFakeMeta(t testing.TB, token string) *FakeMeta {
 	f := &FakeMeta{Token: token, PageID: "1001", IGUserID: "17841400000000001", ThreadsUID: "2002", RefreshedToken: token + "-refreshed",
-		objects: map[string]*FakeMetaObject{}, nextID: 5000}
+		objects: map[string]*FakeMetaObject{}, nextID: 5000,
+		AppID: "meta-app", AppSecret: "meta-secret", ThreadsAppID: "threads-app", ThreadsAppSecret: "threads-secret", ThreadsUsername: "attache",
+		userTokens: map[string]string{}, thShort: map[string]bool{}}
+	f.pages = []FakeMetaPage{{ID: f.PageID, Name: "Embassy of Ukraine", Token: token, IGUserID: f.IGUserID}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -284,6 +312,9 @@ func (f *FakeMeta) serve(w http.ResponseWriter, r *http.Request) {
 	if tok == "" {
 		tok = rec.Query.Get("access_token")
 	}
+	if f.signIn(w, r, path, tok, rec) {
+		return
+	}
 	if tok != f.Token {
 		f.graphError(w, 400, 190, 0, "OAuthException", "Invalid OAuth access token - Cannot parse access token", false)
 		return
@@ -367,7 +398,10 @@ func (f *FakeMeta) getObject(w http.ResponseWriter, id string) {
 	case f.PageID:
 		f.send(w, 200, map[string]any{"id": id, "name": "Embassy of Ukraine"})
 		return
-	case "me", f.IGUserID, f.ThreadsUID:
+	case "me":
+		f.send(w, 200, map[string]any{"id": f.ThreadsUID, "username": f.ThreadsUsername, "name": "Attaché"})
+		return
+	case f.IGUserID, f.ThreadsUID:
 		f.send(w, 200, map[string]any{"id": id, "username": "attache", "name": "Attaché"})
 		return
 	}
@@ -550,4 +584,121 @@ func (f *FakeMeta) edge(w http.ResponseWriter, method, id, edge string, rec Fake
 	default:
 		f.graphError(w, 400, 100, 0, "GraphMethodException", "Unsupported "+method+" request on /"+id+"/"+edge, false)
 	}
+}
+
+// SetPages replaces the pages the signed-in person manages.
+func (f *FakeMeta) SetPages(pages ...FakeMetaPage) {
+	f.mu.Lock()
+	f.pages = append([]FakeMetaPage(nil), pages...)
+	f.mu.Unlock()
+}
+
+// DenyNext makes the next authorize request (Facebook or Threads) answer
+// as if the person refused: a redirect with error (access_denied when "").
+func (f *FakeMeta) DenyNext(errCode string) {
+	if errCode == "" {
+		errCode = "access_denied"
+	}
+	f.mu.Lock()
+	f.oauth.deny = errCode
+	f.mu.Unlock()
+}
+
+// Authorizations returns the queries of the authorize requests received.
+func (f *FakeMeta) Authorizations() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.oauth.authorizations...)
+}
+
+func (f *FakeMeta) newToken(kind string) string {
+	f.tokens++
+	return fmt.Sprintf("%s-%d", kind, f.tokens)
+}
+
+// signIn answers the sign-in endpoints; it reports false for other
+// requests.
+func (f *FakeMeta) signIn(w http.ResponseWriter, r *http.Request, path, tok string, rec FakeMetaRequest) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := rec.Query
+	switch {
+	case r.Method == "GET" && path == "/dialog/oauth":
+		f.oauth.authorize(w, r, f.AppID, "fb", false)
+	case r.Method == "GET" && path == "/oauth/authorize":
+		f.oauth.authorize(w, r, f.ThreadsAppID, "th", false)
+	case r.Method == "GET" && path == "/oauth/access_token" && q.Get("grant_type") == "fb_exchange_token":
+		if q.Get("client_id") != f.AppID || q.Get("client_secret") != f.AppSecret {
+			f.graphError(w, 400, 1, 0, "OAuthException", "Error validating client secret.", false)
+			return true
+		}
+		if f.userTokens[q.Get("fb_exchange_token")] == "" {
+			f.graphError(w, 400, 190, 0, "OAuthException", "Invalid OAuth access token - Cannot parse access token", false)
+			return true
+		}
+		long := f.newToken("meta-user-long")
+		f.userTokens[long] = "long"
+		f.send(w, 200, map[string]any{"access_token": long, "token_type": "bearer", "expires_in": 5183944})
+	case r.Method == "GET" && path == "/oauth/access_token":
+		if q.Get("client_id") != f.AppID || q.Get("client_secret") != f.AppSecret {
+			f.graphError(w, 400, 1, 0, "OAuthException", "Error validating client secret.", false)
+			return true
+		}
+		if e := f.oauth.redeem(q.Get("code"), q.Get("client_id"), q.Get("redirect_uri"), "", false); e != "" {
+			f.graphError(w, 400, 100, 36009, "OAuthException", "This authorization code has been used.", false)
+			return true
+		}
+		short := f.newToken("meta-user-short")
+		f.userTokens[short] = "short"
+		f.send(w, 200, map[string]any{"access_token": short, "token_type": "bearer", "expires_in": 5400})
+	case r.Method == "POST" && path == "/oauth/access_token":
+		form := rec.Form
+		if form.Get("client_id") != f.ThreadsAppID || form.Get("client_secret") != f.ThreadsAppSecret || form.Get("grant_type") != "authorization_code" {
+			f.graphError(w, 400, 1, 0, "OAuthException", "Error validating client secret.", false)
+			return true
+		}
+		if e := f.oauth.redeem(form.Get("code"), form.Get("client_id"), form.Get("redirect_uri"), "", false); e != "" {
+			f.graphError(w, 400, 100, 0, "OAuthException", "Invalid authorization code", false)
+			return true
+		}
+		short := f.newToken("th-short")
+		f.thShort[short] = true
+		uid, _ := strconv.ParseInt(f.ThreadsUID, 10, 64)
+		f.send(w, 200, map[string]any{"access_token": short, "user_id": uid})
+	case r.Method == "GET" && path == "/access_token" && q.Get("grant_type") == "th_exchange_token":
+		if q.Get("client_secret") != f.ThreadsAppSecret {
+			f.graphError(w, 400, 1, 0, "OAuthException", "Error validating client secret.", false)
+			return true
+		}
+		if !f.thShort[q.Get("access_token")] {
+			f.graphError(w, 400, 190, 0, "OAuthException", "Invalid OAuth access token - Cannot parse access token", false)
+			return true
+		}
+		delete(f.thShort, q.Get("access_token"))
+		f.send(w, 200, map[string]any{"access_token": f.Token, "token_type": "bearer", "expires_in": 5183944})
+	case r.Method == "GET" && path == "/me/accounts" && f.userTokens[tok] != "":
+		data := []any{}
+		for _, p := range f.pages {
+			category := []any{map[string]string{"id": "2235", "name": "Government organization"}}
+			tasks := []string{"ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"}
+			data = append(data, map[string]any{"access_token": p.Token, "category": "Government organization", "category_list": category, "name": p.Name, "id": p.ID, "tasks": tasks})
+		}
+		f.send(w, 200, map[string]any{"data": data, "paging": map[string]any{"cursors": map[string]any{"before": "b", "after": "a"}}})
+	case r.Method == "GET" && f.userTokens[tok] != "" && strings.Contains(q.Get("fields"), "instagram_business_account"):
+		id := strings.Trim(path, "/")
+		for _, p := range f.pages {
+			if p.ID == id {
+				out := map[string]any{"id": p.ID}
+				if p.IGUserID != "" {
+					out["instagram_business_account"] = map[string]any{"id": p.IGUserID}
+				}
+				f.send(w, 200, out)
+				return true
+			}
+		}
+		f.notFound(w, id)
+	default:
+		return false
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -21,8 +23,9 @@ import (
 
 // FakeX is an in-process fake of the X API v2 endpoints the X connector
 // uses: media upload and metadata, posts, users/me, user timeline,
-// mentions, posts lookup with public_metrics, and OAuth 2.0 token refresh
-// with rotating refresh tokens. Injected failures (FakeFailure) answer
+// mentions, posts lookup with public_metrics, OAuth 2.0 token refresh
+// with rotating refresh tokens, and the sign-in of the authorization code
+// flow with PKCE (GET /i/oauth2/authorize, grant_type=authorization_code). Injected failures (FakeFailure) answer
 // before the request is handled, or after it when FailAfter is used (the
 // post is made but the answer lost: an unknown outcome).
 type FakeX struct {
@@ -31,6 +34,9 @@ type FakeX struct {
 	UserID, Username string
 	// ClientID is the OAuth client accepted by the token endpoint.
 	ClientID string
+	// ClientSecret, when set, makes the client confidential: the code
+	// exchange must authenticate with it (HTTP Basic).
+	ClientSecret string
 
 	mu           sync.Mutex
 	access       map[string]bool
@@ -44,6 +50,7 @@ type FakeX struct {
 	failsAfter   []FakeFailure
 	nextID       int64
 	refreshFails int
+	oauth        fakeOAuth
 }
 
 // FakeXRequest is one request the fake received.
@@ -257,6 +264,12 @@ func (f *FakeX) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		f.token(w, r)
 		return
 	}
+	if r.Method == "GET" && r.URL.Path == "/i/oauth2/authorize" {
+		f.mu.Lock()
+		f.oauth.authorize(w, r, f.ClientID, "x", true)
+		f.mu.Unlock()
+		return
+	}
 	f.mu.Lock()
 	ok := f.access[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	f.mu.Unlock()
@@ -321,14 +334,23 @@ func (f *FakeX) token(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if r.PostForm.Get("grant_type") == "authorization_code" {
+		f.codeGrant(w, r)
+		return
+	}
 	if f.refreshFails > 0 {
 		f.refreshFails--
 		f.send(w, 503, map[string]string{"error": "temporarily_unavailable"})
 		return
 	}
-	cid := r.PostForm.Get("client_id")
-	if u, _, ok := r.BasicAuth(); ok {
+	cid, secret := r.PostForm.Get("client_id"), ""
+	if u, p, ok := r.BasicAuth(); ok {
 		cid, _ = url.QueryUnescape(u)
+		secret, _ = url.QueryUnescape(p)
+	}
+	if f.ClientSecret != "" && secret != f.ClientSecret {
+		f.send(w, 401, map[string]string{"error": "unauthorized_client", "error_description": "Missing valid authorization header"})
+		return
 	}
 	if r.PostForm.Get("grant_type") != "refresh_token" || cid != f.ClientID {
 		f.send(w, 400, map[string]string{"error": "invalid_request", "error_description": "Value passed for the grant type or client id was invalid."})
@@ -554,4 +576,135 @@ func (f *FakeX) timeline(w http.ResponseWriter, r *http.Request, mentions bool) 
 		out["includes"] = map[string]any{"users": us}
 	}
 	f.send(w, 200, out)
+}
+
+// The authorization code grant shared by the fakes of the OAuth networks
+// (X, LinkedIn, Meta's Facebook Login and Threads): an authorize endpoint
+// that answers as if the person approved — a redirect to redirect_uri
+// with a code and the state — or, after DenyNext, as if they refused
+// (error=access_denied); and single-use codes bound to the client, the
+// redirect URI and, for PKCE, the S256 code challenge (RFC 7636).
+
+// fakeOAuthCode is an authorization code handed out.
+type fakeOAuthCode struct {
+	clientID, redirectURI, challenge string
+	used                             bool
+}
+
+type fakeOAuth struct {
+	codes map[string]*fakeOAuthCode
+	deny  string
+	n     int
+	// authorizations are the queries of the authorize requests received.
+	authorizations []url.Values
+}
+
+// authorize answers an authorize request for clientID; the caller holds
+// the fake's lock.
+func (o *fakeOAuth) authorize(w http.ResponseWriter, r *http.Request, clientID, prefix string, pkce bool) {
+	q := r.URL.Query()
+	o.authorizations = append(o.authorizations, q)
+	back, err := url.Parse(q.Get("redirect_uri"))
+	if q.Get("client_id") != clientID || err != nil || (back.Scheme != "http" && back.Scheme != "https") || back.Host == "" {
+		// No redirect to an unknown client's address (RFC 6749 §4.1.2.1).
+		http.Error(w, "invalid client_id or redirect_uri", http.StatusBadRequest)
+		return
+	}
+	answer := url.Values{}
+	if s := q.Get("state"); s != "" {
+		answer.Set("state", s)
+	}
+	switch {
+	case q.Get("response_type") != "code":
+		answer.Set("error", "unsupported_response_type")
+	case pkce && (q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256"):
+		answer.Set("error", "invalid_request")
+		answer.Set("error_description", "code_challenge with code_challenge_method S256 is required")
+	case q.Get("scope") == "":
+		answer.Set("error", "invalid_scope")
+	case o.deny != "":
+		answer.Set("error", o.deny)
+		answer.Set("error_description", "The user denied the request")
+		o.deny = ""
+	default:
+		if o.codes == nil {
+			o.codes = map[string]*fakeOAuthCode{}
+		}
+		o.n++
+		code := fmt.Sprintf("%s-code-%d", prefix, o.n)
+		o.codes[code] = &fakeOAuthCode{clientID: clientID, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge")}
+		answer.Set("code", code)
+	}
+	bq := back.Query()
+	for k, v := range answer {
+		bq[k] = v
+	}
+	back.RawQuery = bq.Encode()
+	http.Redirect(w, r, back.String(), http.StatusFound)
+}
+
+// redeem uses up a code; it returns the OAuth error code ("" when the
+// code is good). The caller holds the fake's lock.
+func (o *fakeOAuth) redeem(code, clientID, redirectURI, verifier string, pkce bool) string {
+	c, ok := o.codes[code]
+	switch {
+	case !ok || c.used:
+		return "invalid_grant"
+	case c.clientID != clientID:
+		return "invalid_client"
+	case c.redirectURI != redirectURI:
+		return "invalid_grant"
+	case pkce && fakeS256(verifier) != c.challenge:
+		return "invalid_grant"
+	}
+	c.used = true
+	return ""
+}
+
+func fakeS256(verifier string) string {
+	h := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// DenyNext makes the next authorize request answer as if the person
+// refused: a redirect with error (access_denied when "").
+func (f *FakeX) DenyNext(errCode string) {
+	if errCode == "" {
+		errCode = "access_denied"
+	}
+	f.mu.Lock()
+	f.oauth.deny = errCode
+	f.mu.Unlock()
+}
+
+// Authorizations returns the queries of the authorize requests received.
+func (f *FakeX) Authorizations() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.oauth.authorizations...)
+}
+
+// codeGrant answers grant_type=authorization_code: a confidential client
+// (ClientSecret set) authenticates with HTTP Basic, a public one sends
+// client_id; the code_verifier must match the challenge. The lock is held.
+func (f *FakeX) codeGrant(w http.ResponseWriter, r *http.Request) {
+	cid := r.PostForm.Get("client_id")
+	user, pass, basic := r.BasicAuth()
+	if basic {
+		cid, _ = url.QueryUnescape(user)
+		pass, _ = url.QueryUnescape(pass)
+	}
+	if cid != f.ClientID || (f.ClientSecret != "" && (!basic || pass != f.ClientSecret)) {
+		f.send(w, 401, map[string]string{"error": "unauthorized_client", "error_description": "Missing valid authorization header"})
+		return
+	}
+	if e := f.oauth.redeem(r.PostForm.Get("code"), cid, r.PostForm.Get("redirect_uri"), r.PostForm.Get("code_verifier"), true); e != "" {
+		f.send(w, 400, map[string]string{"error": e, "error_description": "Value passed for the authorization code was invalid."})
+		return
+	}
+	f.refreshes++
+	at := fmt.Sprintf("access-%d", f.refreshes)
+	f.access[at] = true
+	f.refresh = fmt.Sprintf("refresh-%d", f.refreshes)
+	f.send(w, 200, map[string]any{"token_type": "bearer", "expires_in": 7200, "access_token": at, "refresh_token": f.refresh, "scope": "tweet.read tweet.write users.read offline.access media.write"})
 }

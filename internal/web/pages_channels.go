@@ -1,14 +1,16 @@
 package web
 
-// Channel accounts: the records content is prepared for (connecting them
-// to the networks comes with publishing).
+// Channel accounts: the records content is prepared for, their connection
+// to the networks (pages_connect.go) and its health.
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/channel"
@@ -22,16 +24,55 @@ type networkOption struct {
 	Label string
 }
 
+// accountRow is an account with what its card shows of its health.
+type accountRow struct {
+	channel.Account
+	// Expiry of the access token: "" (none known), "ok", "soon" (within
+	// expirySoon) or "expired".
+	Expiry string
+}
+
+// expirySoon is when a token's coming expiry is worth a warning.
+const expirySoon = 7 * 24 * time.Hour
+
+func expiryOf(a channel.Account, now time.Time) string {
+	switch {
+	case !a.Connected || a.TokenExpiresAt == nil:
+		return ""
+	case !now.Before(*a.TokenExpiresAt):
+		return "expired"
+	case a.TokenExpiresAt.Sub(now) <= expirySoon:
+		return "soon"
+	}
+	return "ok"
+}
+
+// channelsView says which panel the channels page opens, if any.
+type channelsView struct {
+	edit, confirm, connect, disconnect int64
+	choice                             *choicePanel
+}
+
 type channelsData struct {
-	Accounts  []channel.Account
-	Networks  []networkOption
-	CanManage bool
-	Edit      *channel.Account // the account being edited
-	Confirm   *channel.Account // the account whose archiving is being confirmed
+	Accounts   []accountRow
+	Networks   []networkOption
+	CanManage  bool
+	Edit       *channel.Account // the account being edited
+	Confirm    *channel.Account // the account whose archiving is being confirmed
+	Connect    *connectPanel    // the account being connected
+	Disconnect *channel.Account // the account whose disconnection is being confirmed
+	Choice     *choicePanel     // the Facebook Page being chosen
+	// Warning is shown above the accounts (a connection the person did
+	// not allow, …).
+	Warning string
 }
 
 // NetworkLabel names a network for people.
 func (channelsData) NetworkLabel(n limits.Network) string { return limits.Label(n) }
+
+// IsEmail says whether an account is an email newsletter (it has
+// subscribers).
+func (channelsData) IsEmail(n limits.Network) bool { return n == limits.Email }
 
 func networkOptions() []networkOption {
 	out := make([]networkOption, len(limits.Networks))
@@ -41,23 +82,38 @@ func networkOptions() []networkOption {
 	return out
 }
 
-func (st *studio) channelsPage(w http.ResponseWriter, r *http.Request, o org.Org, status int, pg *page, edit, confirm int64) {
-	accs, err := channel.List(r.Context(), st.DB.R(), o.ID, true)
+// channelsPage renders the channel accounts of o, with the panel v opens.
+func (wb *Web) channelsPage(w http.ResponseWriter, r *http.Request, o org.Org, status int, pg *page, v channelsView) {
+	accs, err := channel.List(r.Context(), wb.DB.R(), o.ID, true)
 	if err != nil {
-		st.fail(w, r, err)
+		wb.fail(w, r, err)
 		return
 	}
-	d := channelsData{Accounts: accs, Networks: networkOptions(), CanManage: pg.Can(authz.ManageChannels)}
+	d, _ := pg.Data.(channelsData) // a warning set by the caller stays
+	d.Networks, d.CanManage, d.Choice = networkOptions(), pg.Can(authz.ManageChannels), v.choice
+	d.Accounts = make([]accountRow, len(accs))
+	now := time.Now()
 	for i := range accs {
-		switch accs[i].ID {
-		case edit:
-			d.Edit = &accs[i]
-		case confirm:
-			d.Confirm = &accs[i]
+		d.Accounts[i] = accountRow{Account: accs[i], Expiry: expiryOf(accs[i], now)}
+		a := &d.Accounts[i].Account
+		switch a.ID {
+		case v.edit:
+			d.Edit = a
+		case v.confirm:
+			d.Confirm = a
+		case v.disconnect:
+			d.Disconnect = a
+		case v.connect:
+			d.Connect = wb.connectPanel(pg, *a)
 		}
 	}
-	if (edit != 0 && d.Edit == nil) || (confirm != 0 && (d.Confirm == nil || d.Confirm.ArchivedAt != nil)) {
-		st.errorPage(w, r, http.StatusNotFound)
+	live := func(a *channel.Account) bool { return a != nil && a.ArchivedAt == nil }
+	switch {
+	case v.edit != 0 && d.Edit == nil,
+		v.confirm != 0 && !live(d.Confirm),
+		v.disconnect != 0 && !live(d.Disconnect),
+		v.connect != 0 && (d.Connect == nil || d.Connect.Account.ArchivedAt != nil):
+		wb.errorPage(w, r, http.StatusNotFound)
 		return
 	}
 	if d.Edit != nil {
@@ -71,21 +127,60 @@ func (st *studio) channelsPage(w http.ResponseWriter, r *http.Request, o org.Org
 			}
 		}
 	}
+	if d.Connect != nil {
+		pg.Title = pg.L.T("connect.title", "Name", d.Connect.Account.Name)
+		if _, posted := pg.Form["base_url"]; !posted {
+			pg.Form.Set("base_url", d.Connect.Account.BaseURL)
+		}
+	}
 	pg.Data = d
-	st.render(w, r, status, "channels", pg)
+	wb.render(w, r, status, "channels", pg)
 }
+
+// channelsStudioPage is the common page of the channel pages (in the
+// Campaigns area, as the rest of the studio).
+func (wb *Web) channelsStudioPage(r *http.Request, o org.Org, titleKey string, args ...any) *page {
+	pg := wb.orgPage(r, o, "campaigns", "")
+	pg.Title = pg.L.T(titleKey, args...)
+	return pg
+}
+
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
 func (st *studio) channelList(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg := st.studioPage(r, o, "channels.title")
-	switch r.URL.Query().Get("done") {
+	q := r.URL.Query()
+	network := limits.Label(limits.Network(q.Get("network")))
+	if !limits.Valid(q.Get("network")) {
+		network = ""
+	}
+	var d channelsData
+	switch q.Get("done") {
 	case "created":
 		pg.Notice = pg.L.T("channels.notice.created")
 	case "saved":
 		pg.Notice = pg.L.T("channels.notice.saved")
 	case "archived":
 		pg.Notice = pg.L.T("channels.notice.archived")
+	case "connected":
+		pg.Notice = pg.L.T("connect.notice.connected")
+	case "disconnected":
+		pg.Notice = pg.L.T("connect.notice.disconnected")
+	case "denied":
+		if network != "" {
+			d.Warning = pg.L.T("connect.notice.denied", "Network", network)
+		}
+	case "refused":
+		// Only the OAuth error code comes back: the description is the
+		// network's (or anyone's) text and is not shown.
+		if code := q.Get("code"); network != "" && oauthErrorCode.MatchString(code) {
+			d.Warning = pg.L.T("connect.notice.refused", "Network", network, "Code", code)
+		}
+	case "expired":
+		d.Warning = pg.L.T("connect.notice.expired")
 	}
-	st.channelsPage(w, r, o, http.StatusOK, pg, 0, 0)
+	pg.Data = d
+	st.channelsPage(w, r, o, http.StatusOK, pg, channelsView{})
 }
 
 // accountFromForm reads the account fields; a bad number is put in place.
@@ -112,12 +207,12 @@ func (st *studio) channelCreate(w http.ResponseWriter, r *http.Request, o org.Or
 	pg.Form = r.PostForm
 	acc := channel.Account{OrgID: o.ID, Network: limits.Network(r.PostForm.Get("network"))}
 	if !accountFromForm(pg, &acc) {
-		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, 0, 0)
+		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, channelsView{})
 		return
 	}
 	err := channel.Insert(r.Context(), st.DB.W(), &acc)
 	if studioFieldError(pg, err, nil) {
-		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, 0, 0)
+		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, channelsView{})
 		return
 	}
 	if err != nil {
@@ -133,7 +228,7 @@ func (st *studio) channelEdit(w http.ResponseWriter, r *http.Request, o org.Org)
 		st.errorPage(w, r, http.StatusNotFound)
 		return
 	}
-	st.channelsPage(w, r, o, http.StatusOK, st.studioPage(r, o, "channels.title"), id, 0)
+	st.channelsPage(w, r, o, http.StatusOK, st.studioPage(r, o, "channels.title"), channelsView{edit: id})
 }
 
 func (st *studio) channelSave(w http.ResponseWriter, r *http.Request, o org.Org) {
@@ -153,12 +248,12 @@ func (st *studio) channelSave(w http.ResponseWriter, r *http.Request, o org.Org)
 	pg := st.studioPage(r, o, "channels.title")
 	pg.Form = r.PostForm
 	if !accountFromForm(pg, &acc) {
-		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, id, 0)
+		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, channelsView{edit: id})
 		return
 	}
 	err = channel.Update(r.Context(), st.DB.W(), &acc)
 	if studioFieldError(pg, err, nil) {
-		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, id, 0)
+		st.channelsPage(w, r, o, http.StatusUnprocessableEntity, pg, channelsView{edit: id})
 		return
 	}
 	if err != nil {
@@ -174,7 +269,7 @@ func (st *studio) channelArchiveConfirm(w http.ResponseWriter, r *http.Request, 
 		st.errorPage(w, r, http.StatusNotFound)
 		return
 	}
-	st.channelsPage(w, r, o, http.StatusOK, st.studioPage(r, o, "channels.archive.title"), 0, id)
+	st.channelsPage(w, r, o, http.StatusOK, st.studioPage(r, o, "channels.archive.title"), channelsView{confirm: id})
 }
 
 func (st *studio) channelArchive(w http.ResponseWriter, r *http.Request, o org.Org) {

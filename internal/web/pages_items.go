@@ -146,6 +146,13 @@ type variantBlock struct {
 	Preview  template.HTML
 	Account  channel.Account
 	Comments []campaign.Decision // requests for changes on the current version
+	// Metrics of a published variant (nil before the first reading).
+	Metrics *metricsView
+}
+
+// Published reports whether the block's variant is out.
+func (b variantBlock) Published() bool {
+	return b.Variant != nil && b.Variant.State == campaign.StatePublished
 }
 
 // StateKey is the message ID of the variant's state ("" for a new block).
@@ -240,6 +247,12 @@ func (st *studio) composer(w http.ResponseWriter, r *http.Request, o org.Org, st
 	}
 	// Accounts of other organisations' variants (joint campaigns).
 	others := st.accountNames(r, it.Variants)
+	series, err := st.svc.ItemMetrics(ctx, p, it.ID)
+	if err != nil {
+		st.fail(w, r, err)
+		return
+	}
+	zone := zoneFor(pg)
 	for i := range it.Variants {
 		v := &it.Variants[i]
 		b := variantBlock{Prefix: fmt.Sprintf("v%d.", v.ID), DOM: fmt.Sprintf("v%d", v.ID), Variant: v, UTC: utcLabel(v.ScheduledAt),
@@ -262,6 +275,7 @@ func (st *studio) composer(w http.ResponseWriter, r *http.Request, o org.Org, st
 			}
 		}
 		st.blockPreview(pg.L, &b, merged, pg.Form, loc)
+		b.Metrics = buildMetrics(pg.L, b.DOM, limits.Label(v.Network), series[v.ID], zone)
 		if v.State == campaign.StateChangesRequested {
 			if _, _, ds, err := st.svc.GetVariant(ctx, p, v.ID); err == nil {
 				for _, dec := range ds {

@@ -42,7 +42,10 @@ type Deps struct {
 	Notify    *notify.Service
 	Log       *slog.Logger
 	Config    *config.Config
-	Version   string
+	// HTTP calls the networks when accounts are connected (the
+	// SSRF-guarded client).
+	HTTP    *http.Client
+	Version string
 }
 
 // Web is the HTML user interface.
@@ -208,6 +211,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 	wb.registerImportExport(rt)
 	wb.registerNewsletter(rt)
 	wb.registerFeeds(rt)
+	wb.registerConnect(rt)
 }
 
 // errorStatus maps a domain error to the page to show. ok is false for an

@@ -9,10 +9,11 @@
 // Instagram fetches the image itself, so it needs a PUBLIC image URL, while
 // Attaché serves media to its members only. The connector therefore
 // publishes a post only when it has an image at a publicly reachable
-// address: the Connector's MediaURL (when the app can give attachments a
-// public address) or the post's link when it points at a JPEG or PNG image.
-// Without one, Publish fails with a Permanent error saying so: Instagram
-// has no text-only posts.
+// address: the first JPEG attachment (Instagram takes JPEG only) at the
+// address the Connector's MediaURL gives (the app's signed, expiring
+// public media URLs), or else the post's link when it points at a JPEG or
+// PNG image. Without one, Publish fails with a Permanent error saying so:
+// Instagram has no text-only posts.
 //
 // Credentials: {"ig_user_id", "access_token"}. Limits: caption 2,200
 // UTF-16 units and 30 hashtags (checked before calling); 50 published
@@ -97,8 +98,11 @@ func (c *Connector) Publish(ctx context.Context, p channel.Post) (channel.Publis
 		return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: fmt.Sprintf(
 			"Instagram: the caption has %d of %d UTF-16 characters and %d of %d hashtags", m.Length, m.Limit, m.Hashtags, m.HashtagLimit)}
 	}
-	img, ok := facebook.ImageURL(p, c.MediaURL)
+	img, alt, ok := c.image(p)
 	if !ok {
+		if c.MediaURL != nil && len(p.Media) > 0 {
+			return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: "Instagram publishes JPEG images only, and none of this post's attachments is a JPEG: attach the image as a JPEG."}
+		}
 		return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: "Instagram needs an image at a public address, and this post has none: " +
 			"Instagram fetches the image itself, while Attaché serves media only to its members. Link the post to a public JPEG image."}
 	}
@@ -132,8 +136,8 @@ func (c *Connector) Publish(ctx context.Context, p channel.Post) (channel.Publis
 			return channel.Published{}, err
 		}
 		form := url.Values{"image_url": {img}, "caption": {p.Text}}
-		if len(p.Media) > 0 && p.Media[0].Alt != "" {
-			form.Set("alt_text", p.Media[0].Alt)
+		if alt != "" {
+			form.Set("alt_text", alt)
 		}
 		var res struct {
 			ID string `json:"id"`
@@ -165,6 +169,28 @@ func (c *Connector) Publish(ctx context.Context, p channel.Post) (channel.Publis
 	// (Find falls back on the container's status and the caption).
 	_ = channel.SaveCheckpoint(ctx, MediaKey(p), res.ID)
 	return c.media(ctx, res.ID), nil
+}
+
+// image picks the picture to publish and its alt text: the first JPEG
+// attachment with a public address, else the post's link when it is a
+// public image (with the first attachment's alt text, if any).
+func (c *Connector) image(p channel.Post) (string, string, bool) {
+	if c.MediaURL != nil {
+		for _, m := range p.Media {
+			if m.ContentType != "image/jpeg" {
+				continue
+			}
+			if u := c.MediaURL(m); u != "" {
+				return u, m.Alt, true
+			}
+		}
+	}
+	u, ok := facebook.ImageURL(p, nil)
+	alt := ""
+	if len(p.Media) > 0 {
+		alt = p.Media[0].Alt
+	}
+	return u, alt, ok
 }
 
 type igMedia struct {

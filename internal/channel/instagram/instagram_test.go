@@ -102,18 +102,27 @@ func TestNeedsPublicImage(t *testing.T) {
 	c := newConn(t, f)
 	p := post("No image")
 	p.Link = "https://mfa.example/news/1"
-	p.Media = []channel.Media{{FileName: "a.jpg"}}
+	p.Media = []channel.Media{{FileName: "a.png", ContentType: "image/png", Alt: "A chart"}, {FileName: "a.jpg", ContentType: "image/jpeg", Alt: "The minister"}}
 	ce := chErr(t, func() error { _, err := c.Publish(context.Background(), p); return err }())
 	if ce.Kind != channel.Permanent || !strings.Contains(ce.Message, "public") || len(f.Requests()) != 0 {
 		t.Fatalf("%+v, %d requests", ce, len(f.Requests()))
 	}
-	// With a resolver giving attachments a public address, it goes.
-	c.MediaURL = func(channel.Media) string { return "https://public.example/m/a.jpg" }
+	// With a resolver giving attachments a public address, the first JPEG
+	// goes (Instagram takes no PNG), with its own alt text.
+	c.MediaURL = func(m channel.Media) string { return "https://public.example/m/" + m.FileName }
 	if _, err := c.Publish(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	if m := f.Objects("media"); len(m) != 1 || m[0].ImageURL != "https://public.example/m/a.jpg" {
+	if m := f.Objects("media"); len(m) != 1 || m[0].ImageURL != "https://public.example/m/a.jpg" || m[0].Alt != "The minister" {
 		t.Fatalf("media %+v", m)
+	}
+	// Attachments but no JPEG among them: the reason names the format.
+	p = post("Only a PNG")
+	p.Link = ""
+	p.Media = []channel.Media{{FileName: "a.png", ContentType: "image/png"}}
+	ce = chErr(t, func() error { _, err := c.Publish(context.Background(), p); return err }())
+	if ce.Kind != channel.Permanent || !strings.Contains(ce.Message, "JPEG images only") {
+		t.Fatalf("%+v", ce)
 	}
 }
 

@@ -2,8 +2,9 @@
 // (developers.viber.com/docs/tools/channels-post-api): POST
 // https://chatapi.viber.com/pa/post with the channel's token in the
 // X-Viber-Auth-Token header and {"from": a super admin's id, "type":
-// "text", "text": …} (≤ 7,000 characters). The credentials are
-// {"auth_token", "from"}; the base URL can be changed (tests, a proxy).
+// "text", "text": …} (≤ 7,000 characters), or a picture (below). The
+// credentials are {"auth_token", "from"}; the base URL can be changed
+// (tests, a proxy).
 // Viber requires a webhook to be set on the channel before it accepts
 // posts (status 10 otherwise); setting it is outside this connector.
 //
@@ -12,9 +13,18 @@
 // everything else (bad token, bad data, webhook not set, channel blocked
 // or suspended …) is permanent with Viber's status_message.
 //
-// Images: the Post API takes pictures only by a public URL (type
-// "picture", media: URL), which Attaché does not serve for unpublished
-// media; posts go out as text and attached media are not sent.
+// Pictures: the Post API takes a picture only by URL (type "picture",
+// "media": the URL, "text": the caption, ≤ 768 characters, may be empty);
+// Viber fetches it. The image must be a JPEG, PNG or GIF (shown still) at
+// a URL whose last path segment ends in its extension, and at most 1 MB
+// to show on iOS (3 MB on Android). A post goes out with one picture: the
+// first image attachment, at the address the Connector's MediaURL gives
+// (the app's signed, expiring public media URLs). What Viber cannot take
+// fails the post for good with the reason, rather than posting it without
+// its image: a first image in another format (WebP) or over 1 MB, a
+// caption over 768 characters, attachments that are all videos, or no
+// public address. Further attachments are not sent (one picture per
+// message); the text is the caption.
 //
 // Exactly once: there is no idempotency key and no API to read the
 // channel's posts, so Find always answers "not found"; as for Telegram, a
@@ -37,10 +47,11 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/channel/limits"
@@ -56,7 +67,23 @@ type Connector struct {
 	client            *http.Client
 	// Timeout bounds one call.
 	Timeout time.Duration
+	// MediaURL returns the public address of an attachment ("" when it
+	// has none); Viber fetches pictures from it.
+	MediaURL func(channel.Media) string
 }
+
+// Picture limits of the Channels Post API (picture message).
+const (
+	// MaxCaption is the longest picture description ("text"), counted
+	// like the text limit in UTF-16 code units (conservative).
+	MaxCaption = 768
+	// MaxPictureBytes: Viber shows images up to 1 MB on iOS and 3 MB on
+	// Android; a channel's audience has both.
+	MaxPictureBytes = 1_000_000
+)
+
+// pictureTypes are the image types Viber shows.
+var pictureTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true}
 
 var _ channel.Connector = (*Connector)(nil)
 
@@ -186,15 +213,22 @@ func (c *Connector) call(ctx context.Context, path string, body any, send bool) 
 	return a, nil
 }
 
-// Publish posts p's text to the channel.
+// Publish posts p to the channel: its text, or its first image with the
+// text as caption.
 func (c *Connector) Publish(ctx context.Context, p channel.Post) (channel.Published, error) {
-	if strings.TrimSpace(p.Text) == "" {
+	body := map[string]any{"from": c.from, "type": "text", "text": p.Text}
+	if len(p.Media) > 0 {
+		u, err := c.picture(p)
+		if err != nil {
+			return channel.Published{}, err
+		}
+		body["type"], body["media"] = "picture", u
+	} else if strings.TrimSpace(p.Text) == "" {
 		return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: "Viber: the message is empty"}
+	} else if m := limits.Count(limits.Viber, p.Text, limits.Options{}); !m.OK() {
+		return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: fmt.Sprintf("Viber: the text is %d characters long; the limit is %d", m.Length, m.Limit)}
 	}
-	if n := utf8.RuneCountInString(p.Text); n > limits.ViberMaxText {
-		return channel.Published{}, &channel.Error{Kind: channel.Permanent, Message: fmt.Sprintf("Viber: the text is %d characters long; the limit is %d", n, limits.ViberMaxText)}
-	}
-	a, err := c.call(ctx, "/pa/post", map[string]any{"from": c.from, "type": "text", "text": p.Text}, true)
+	a, err := c.call(ctx, "/pa/post", body, true)
 	if err != nil {
 		return channel.Published{}, err
 	}
@@ -204,6 +238,66 @@ func (c *Connector) Publish(ctx context.Context, p channel.Post) (channel.Publis
 	}
 	// A channel post has no public link.
 	return channel.Published{ExternalID: id, At: time.Now().UTC()}, nil
+}
+
+// picture checks what a picture post needs and returns the image's public
+// address: every refusal is Permanent, naming what to change.
+func (c *Connector) picture(p channel.Post) (string, error) {
+	fail := func(format string, args ...any) (string, error) {
+		return "", &channel.Error{Kind: channel.Permanent, Message: "Viber: " + fmt.Sprintf(format, args...)}
+	}
+	var m *channel.Media
+	for i := range p.Media {
+		if strings.HasPrefix(p.Media[i].ContentType, "image/") {
+			m = &p.Media[i]
+			break
+		}
+	}
+	if m == nil {
+		return fail("a channel post takes a picture, and this post's attachment is a %s; remove it or attach an image (JPEG, PNG or GIF)", kindOf(p.Media[0]))
+	}
+	if !pictureTypes[m.ContentType] {
+		return fail("pictures must be JPEG, PNG or GIF, and %s is %s; attach it in one of those formats", name(*m), m.ContentType)
+	}
+	if m.Size > MaxPictureBytes {
+		return fail("%s is %.1f MB; Viber shows pictures up to 1 MB on iOS (3 MB on Android): attach a smaller version", name(*m), float64(m.Size)/1e6)
+	}
+	if n := utf16Len(p.Text); n > MaxCaption {
+		return fail("with a picture, the text is its caption, which may be %d characters long; this one has %d", MaxCaption, n)
+	}
+	u := ""
+	if c.MediaURL != nil {
+		u = c.MediaURL(*m)
+	}
+	if u == "" {
+		return fail("Viber fetches pictures from a public address, and %s has none", name(*m))
+	}
+	return u, nil
+}
+
+func name(m channel.Media) string {
+	if m.FileName != "" {
+		return "the image " + strconv.Quote(m.FileName)
+	}
+	return "the image"
+}
+
+func kindOf(m channel.Media) string {
+	if strings.HasPrefix(m.ContentType, "video/") {
+		return "video"
+	}
+	if m.ContentType == "" {
+		return "file"
+	}
+	return m.ContentType + " file"
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // Find cannot know: the Post API cannot list the channel's posts.

@@ -1,8 +1,13 @@
 package viber
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +132,167 @@ func TestErrors(t *testing.T) {
 	dead.Close()
 	if _, err := d.Publish(ctx, post); chErr(t, err).Kind != channel.Transient {
 		t.Fatalf("refused: %v", err)
+	}
+}
+
+// imageServer serves body at /files/<name> as a public media server would.
+func imageServer(t *testing.T, contentType string, body []byte) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/files/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestPublishPicture(t *testing.T) {
+	f := testutil.NewFakeViber(t, token)
+	img := pngBytes(t)
+	files := imageServer(t, "image/png", img)
+	c := connect(t, f, token, "admin-id==")
+	var asked []channel.Media
+	c.MediaURL = func(m channel.Media) string {
+		asked = append(asked, m)
+		return files.URL + "/files/attache-" + m.SHA256 + ".png"
+	}
+	text := "Зустріч міністрів у Кишиневі https://mfa.example/s"
+	post := channel.Post{Text: text, Media: []channel.Media{
+		{FileName: "clip.mp4", ContentType: "video/mp4", Size: 5 << 20, SHA256: "v1"},
+		{FileName: "meeting.png", ContentType: "image/png", Size: int64(len(img)), SHA256: "abc", Alt: "Two ministers"},
+		{FileName: "second.jpg", ContentType: "image/jpeg", Size: 10, SHA256: "def"},
+	}}
+	pub, err := c.Publish(context.Background(), post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.ExternalID == "" {
+		t.Fatalf("published %+v", pub)
+	}
+	// The first image goes out, with the text as its caption.
+	if len(asked) != 1 || asked[0].SHA256 != "abc" {
+		t.Fatalf("MediaURL asked for %+v", asked)
+	}
+	posts := f.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("posts %+v", posts)
+	}
+	p := posts[0]
+	if p.Type != "picture" || p.Text != text || p.Media != files.URL+"/files/attache-abc.png" || p.From != "admin-id==" {
+		t.Fatalf("post %+v", p)
+	}
+	// Viber (the fake) fetched the picture from that address.
+	if p.FetchErr != "" || !bytes.Equal(p.Fetched, img) || p.FetchedType != "image/png" {
+		t.Fatalf("fetched %d bytes (%q), error %q", len(p.Fetched), p.FetchedType, p.FetchErr)
+	}
+	req := f.Requests()[0]
+	if _, ok := req["thumbnail"]; ok || len(req) != 4 {
+		t.Fatalf("request %v", req)
+	}
+
+	// A picture needs no text: the description may be empty.
+	if _, err := c.Publish(context.Background(), channel.Post{Media: post.Media[1:2]}); err != nil {
+		t.Fatal(err)
+	}
+	if ps := f.Posts(); len(ps) != 2 || ps[1].Type != "picture" || ps[1].Text != "" || !bytes.Equal(ps[1].Fetched, img) {
+		t.Fatalf("posts %+v", ps)
+	}
+}
+
+func TestPictureRefused(t *testing.T) {
+	f := testutil.NewFakeViber(t, token)
+	c := connect(t, f, token, "admin-id==")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // an address nothing answers
+	c.MediaURL = func(m channel.Media) string { return gone.URL + "/media/p/tok/attache-" + m.SHA256 + ".jpg" }
+	jpeg := channel.Media{FileName: "summit.jpg", ContentType: "image/jpeg", Size: 200_000, SHA256: "abc"}
+	for _, tc := range []struct {
+		name string
+		post channel.Post
+		want string
+	}{
+		{"a video", channel.Post{Text: "x", Media: []channel.Media{{FileName: "clip.mp4", ContentType: "video/mp4", Size: 1 << 20}}}, "attachment is a video"},
+		{"webp", channel.Post{Text: "x", Media: []channel.Media{{FileName: "a.webp", ContentType: "image/webp", Size: 100}}}, "JPEG, PNG or GIF"},
+		{"over 1 MB", channel.Post{Text: "x", Media: []channel.Media{{FileName: "big.jpg", ContentType: "image/jpeg", Size: 2_500_000}}}, "2.5 MB"},
+		{"a long caption", channel.Post{Text: strings.Repeat("я", 769), Media: []channel.Media{jpeg}}, "768 characters long; this one has 769"},
+		{"a long caption in UTF-16", channel.Post{Text: strings.Repeat("🇺🇦", 200), Media: []channel.Media{jpeg}}, "this one has 800"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Publish(context.Background(), tc.post)
+			if ce := chErr(t, err); ce.Kind != channel.Permanent || !strings.Contains(ce.Message, tc.want) {
+				t.Fatalf("%+v, want %q", ce, tc.want)
+			}
+		})
+	}
+	// Without a public address (the hook unset, or no address for the file).
+	bare := connect(t, f, token, "admin-id==")
+	_, err := bare.Publish(context.Background(), channel.Post{Text: "x", Media: []channel.Media{jpeg}})
+	if ce := chErr(t, err); ce.Kind != channel.Permanent || !strings.Contains(ce.Message, "public address") {
+		t.Fatalf("no MediaURL: %+v", ce)
+	}
+	bare.MediaURL = func(channel.Media) string { return "" }
+	if _, err := bare.Publish(context.Background(), channel.Post{Text: "x", Media: []channel.Media{jpeg}}); channel.KindOf(err) != channel.Permanent {
+		t.Fatalf("no address: %v", err)
+	}
+	// Nothing reached Viber.
+	if len(f.Requests()) != 0 {
+		t.Fatalf("requests %v", f.Requests())
+	}
+	// At the limits: 768 characters and 1 MB go out.
+	ok := jpeg
+	ok.Size = MaxPictureBytes
+	if _, err := c.Publish(context.Background(), channel.Post{Text: strings.Repeat("я", 768), Media: []channel.Media{ok}}); err != nil {
+		t.Fatal(err)
+	}
+	if ps := f.Posts(); len(ps) != 1 || ps[0].Type != "picture" || ps[0].FetchErr == "" {
+		t.Fatalf("posts %+v (nothing serves the picture, and the fake says so)", ps)
+	}
+}
+
+// The fake refuses what Viber documents as bad picture data.
+func TestFakeRefusesBadPictures(t *testing.T) {
+	f := testutil.NewFakeViber(t, token)
+	c := connect(t, f, token, "admin-id==")
+	for _, tc := range []struct {
+		name   string
+		url    string
+		status string
+	}{
+		{"no extension", "https://attache.example/media/p/tok/file", "status 3"},
+		{"an html page", "https://attache.example/page.html", "status 3"},
+		{"not a URL", "attache-abc.jpg", "status 3"},
+		{"no media", "", "status 4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.MediaURL = func(channel.Media) string { return tc.url }
+			_, err := c.Publish(context.Background(), channel.Post{Text: "x", Media: []channel.Media{{ContentType: "image/jpeg", Size: 10}}})
+			if tc.url == "" {
+				// The connector refuses before calling; ask the fake directly.
+				_, err = c.call(context.Background(), "/pa/post", map[string]any{"from": "admin-id==", "type": "picture", "text": ""}, true)
+			}
+			if ce := chErr(t, err); ce.Kind != channel.Permanent || !strings.Contains(ce.Message, tc.status) {
+				t.Fatalf("%+v", ce)
+			}
+		})
+	}
+	_, err := c.call(context.Background(), "/pa/post", map[string]any{"from": "admin-id==", "type": "picture", "media": "https://x.example/a.jpg"}, true)
+	if ce := chErr(t, err); !strings.Contains(ce.Message, "status 4") {
+		t.Fatalf("a picture without its text field: %+v", ce)
+	}
+	if len(f.Posts()) != 0 {
+		t.Fatalf("posts %+v", f.Posts())
 	}
 }
