@@ -78,6 +78,8 @@ type Lesson struct {
 	Completion Completion `json:"completion"`
 	// Languages lists the languages the lesson is translated into.
 	Languages []string `json:"translations,omitempty"`
+	// Translations are filled when a course is parsed from a seed.
+	Translations []Translation `json:"-"`
 }
 
 // Translation is a lesson in another language.
