@@ -76,13 +76,13 @@ func TestMatchingComparesText(t *testing.T) {
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
 		"  Čačak   Šabac\tNiš ": "cacak sabac nis",
-		"Đorđe":                "djordje",
-		"Chișinău":             "chisinau",
-		"Tiranë":               "tirane",
-		"Großbritannien":       "grossbritannien",
-		"ЛЬВІВ":                "львів",
-		"Ćuprija\u0301":        "cuprija",
-		"თბილისი":              "თბილისი",
+		"Đorđe":                 "djordje",
+		"Chișinău":              "chisinau",
+		"Tiranë":                "tirane",
+		"Großbritannien":        "grossbritannien",
+		"ЛЬВІВ":                 "львів",
+		"Ćuprija\u0301":         "cuprija",
+		"თბილისი":               "თბილისი",
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
