@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/attache-project/attache/internal/academy"
 	"github.com/attache-project/attache/internal/api"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/campaign"
@@ -59,6 +60,7 @@ type App struct {
 	Imports   *campaign.Importer
 	Media     *media.Store // uploaded files under DATA/media
 	Notify    *notify.Service
+	Academy   *academy.Service
 	Router    *httpx.Router
 	// HTTP is the client for the networks' APIs: every connection is
 	// checked against private addresses (unless --allow-private-endpoints).
@@ -102,6 +104,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}
 	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
+	a.Academy = &academy.Service{DB: d, Auth: a.Auth}
 	a.Campaigns.Notify = a.Notify
 	a.Imports = campaign.NewImporter(a.Campaigns, log)
 	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)
@@ -145,8 +148,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	rt.HandleFunc(httpx.Route{Method: "GET", Pattern: "/readyz", Access: httpx.Public}, a.readyz)
 	rt.Handle(httpx.Route{Method: "GET", Pattern: "/metrics", Access: httpx.Public}, promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
-	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, Version: Version})
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, Config: a.Config, Version: Version})
 	if err != nil {
 		return nil, err
 	}

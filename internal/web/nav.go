@@ -18,6 +18,7 @@ type area struct {
 var built = []area{
 	{"campaigns", authz.UseCampaigns},
 	{"calendar", authz.UseCampaigns},
+	{"academy", authz.UseAcademy},
 }
 
 // areas are the sections announced in the navigation; each has an honest
@@ -26,7 +27,6 @@ var areas = []area{
 	{"inbox", authz.UseInbox},
 	{"listening", authz.UseListening},
 	{"analytics", authz.UseListening},
-	{"academy", authz.UseAcademy},
 	{"alumni", authz.UseAlumni},
 	{"library", authz.UseLibrary},
 }
