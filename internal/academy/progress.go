@@ -48,7 +48,7 @@ func (p *Progress) Module(id int64) (ModuleProgress, int, bool) {
 }
 
 // Percent is the share of lessons done, 0–100.
-func (p *Progress) Percent() int {
+func (p Progress) Percent() int {
 	if p.Lessons == 0 {
 		return 0
 	}
