@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/attache-project/attache/internal/db"
@@ -190,4 +191,34 @@ func finishAttempt(ctx context.Context, q db.Queryer, a *Attempt) (bool, error) 
 		a.SubmittedAt = &t
 	}
 	return n == 1, nil
+}
+
+// RightAnswers is the answer key of an attempt: the right answer to each of
+// its questions (for demo data and tests).
+func RightAnswers(v AttemptView) map[int64]Answer {
+	out := map[int64]Answer{}
+	for _, aq := range v.Questions {
+		q := aq.Question
+		var a Answer
+		switch q.Kind {
+		case Single, Multiple:
+			a.Choices = q.Spec.Correct
+		case TrueFalse:
+			a.Bool = q.Spec.Answer
+		case Short:
+			if len(q.Spec.Accepted) > 0 {
+				a.Text = strings.ToUpper(q.Spec.Accepted[0])
+			}
+		case Matching:
+			for i := range q.Spec.Pairs {
+				a.Match = append(a.Match, i)
+			}
+		case Ordering:
+			for i := range q.Spec.Items {
+				a.Order = append(a.Order, i)
+			}
+		}
+		out[q.ID] = a
+	}
+	return out
 }

@@ -12,33 +12,6 @@ import (
 	"github.com/attache-project/attache/internal/testutil"
 )
 
-// rightAnswers answers every question of an attempt correctly.
-func rightAnswers(v AttemptView) map[int64]Answer {
-	out := map[int64]Answer{}
-	for _, aq := range v.Questions {
-		q := aq.Question
-		var a Answer
-		switch q.Kind {
-		case Single, Multiple:
-			a.Choices = q.Spec.Correct
-		case TrueFalse:
-			a.Bool = q.Spec.Answer
-		case Short:
-			a.Text = strings.ToUpper(q.Spec.Accepted[0])
-		case Matching:
-			for i := range q.Spec.Pairs {
-				a.Match = append(a.Match, i)
-			}
-		case Ordering:
-			for i := range q.Spec.Items {
-				a.Order = append(a.Order, i)
-			}
-		}
-		out[q.ID] = a
-	}
-	return out
-}
-
 func TestLocksAndCompletion(t *testing.T) {
 	ctx := context.Background()
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
@@ -96,7 +69,7 @@ func TestLocksAndCompletion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.SubmitAttempt(ctx, p, audit.CLI, h.ID, at.ID, rightAnswers(av)); err != nil {
+		if _, err := w.svc.SubmitAttempt(ctx, p, audit.CLI, h.ID, at.ID, RightAnswers(av)); err != nil {
 			t.Fatal(err)
 		}
 		v, err = w.svc.OpenLesson(ctx, p, h.ID, doing, "", "en")
@@ -225,7 +198,7 @@ func TestAttemptsPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		v3, _ := w.svc.Attempt(ctx, p, h.ID, a3.ID)
-		passed, err := w.svc.SubmitAttempt(ctx, p, audit.CLI, h.ID, a3.ID, rightAnswers(v3))
+		passed, err := w.svc.SubmitAttempt(ctx, p, audit.CLI, h.ID, a3.ID, RightAnswers(v3))
 		if err != nil || !passed.Passed || passed.Score != passed.MaxScore {
 			t.Fatalf("third attempt: %+v %v", passed, err)
 		}

@@ -651,3 +651,25 @@ func saveSeedAssignment(ctx context.Context, tx *db.Tx, m *Module) error {
 	}
 	return nil
 }
+
+// SeedAll parses every course folder of fsys (the built-in courses when
+// fsys is nil) and loads them into an organisation, each in its own
+// transaction. Nothing is loaded when any course fails to parse.
+func SeedAll(ctx context.Context, d *db.DB, a audit.Actor, orgID int64, fsys fs.FS) ([]SeedResult, error) {
+	if fsys == nil {
+		fsys = Builtin()
+	}
+	cs, err := ParseAll(fsys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SeedResult, 0, len(cs))
+	for _, c := range cs {
+		r, err := Seed(ctx, d, a, orgID, c)
+		if err != nil {
+			return out, fmt.Errorf("load course %s: %w", c.Slug, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
