@@ -87,6 +87,35 @@ func CanSeeSubmission(s Standing, authorID int64, assignedPeer bool) bool {
 	return s.Participant() && assignedPeer
 }
 
+// CanSubmit: participants hand in their own work.
+func CanSubmit(s Standing) bool { return CanTakeCourse(s) }
+
+// CanDecide: accepting or returning a submission is for the cohort's
+// trainers and the organisers, never on their own work.
+func CanDecide(s Standing, authorID int64) bool { return CanGrade(s) && s.UserID != authorID }
+
+// CanPeerReview: a participant reviews a submission of their cohort that
+// was assigned to them, never their own.
+func CanPeerReview(s Standing, authorID int64, assignedPeer bool) bool {
+	return CanTakeCourse(s) && assignedPeer && s.UserID != authorID
+}
+
+// SeesAuthor: the author's name is for the author, the trainers and the
+// organisers; a peer reviewer sees the work anonymously.
+func SeesAuthor(s Standing, authorID int64) bool {
+	return CanSeeSubmission(s, authorID, false) && (CanGrade(s) || s.UserID == authorID)
+}
+
+// CanSeePeerReviews: trainers and organisers read peer reviews (with the
+// reviewers' names) as they come in; the author reads them, as "Peer 1"
+// and "Peer 2", once the trainer has decided.
+func CanSeePeerReviews(s Standing, authorID int64, decided bool) bool {
+	if CanGrade(s) {
+		return true
+	}
+	return CanSeeSubmission(s, authorID, false) && s.UserID == authorID && decided
+}
+
 // CanPost: members of the cohort and organisers write in its discussion.
 func CanPost(s Standing) bool { return CanSeeCohort(s) }
 

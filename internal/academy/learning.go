@@ -317,8 +317,12 @@ func (s *Service) OpenLesson(ctx context.Context, p *authz.Principal, cohortID, 
 		}
 		complete := ref.Completion == CompleteOnView
 		if !pr.Done[lessonID] || !complete {
-			if err := recordLesson(ctx, s.DB.W(), h.ID, p.UserID, lessonID, complete); err != nil {
+			newly, err := s.saveLesson(ctx, h, &c, p.UserID, lessonID, complete)
+			if err != nil {
 				return v, err
+			}
+			if newly {
+				s.afterWork(ctx, h.ID, p.UserID)
 			}
 		}
 		if complete && !pr.Done[lessonID] {
@@ -398,14 +402,18 @@ func (s *Service) MarkDone(ctx context.Context, p *authz.Principal, cohortID, le
 	if err != nil {
 		return err
 	}
-	h, _, _, err := s.participantIn(ctx, p, cohortID, ref.Module.ID)
+	h, c, _, err := s.participantIn(ctx, p, cohortID, ref.Module.ID)
 	if err != nil {
 		return err
 	}
 	if ref.Course.ID != h.CourseID {
 		return db.ErrNotFound
 	}
-	return recordLesson(ctx, s.DB.W(), h.ID, p.UserID, lessonID, true)
+	newly, err := s.saveLesson(ctx, h, &c, p.UserID, lessonID, true)
+	if err == nil && newly {
+		s.afterWork(ctx, h.ID, p.UserID)
+	}
+	return err
 }
 
 // QuizView is a quiz seen by a participant (or previewed by a trainer).
@@ -550,6 +558,9 @@ func (s *Service) StartAttempt(ctx context.Context, p *authz.Principal, a audit.
 		if err := insertAttempt(ctx, tx, &at); err != nil {
 			return fmt.Errorf("start attempt: %w", err)
 		}
+		if err := s.recordAttempt(ctx, tx, h, m, z, at, c.Language); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, a.Entry(h.OrgID, "quiz.start", "attempt:"+strconv.FormatInt(at.ID, 10), map[string]string{"quiz": strconv.FormatInt(z.ID, 10), "number": strconv.Itoa(at.Number)}))
 	})
 	return at, err
@@ -657,8 +668,14 @@ func (s *Service) SubmitAttempt(ctx context.Context, p *authz.Principal, a audit
 		if !ok {
 			return ErrSubmitted
 		}
+		if err := s.recordAttempt(ctx, tx, v.Cohort, v.Module, v.Quiz, at, s.courseLanguage(ctx, tx, v.Cohort.CourseID)); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, a.Entry(v.Cohort.OrgID, "quiz.submit", "attempt:"+strconv.FormatInt(at.ID, 10),
 			map[string]string{"score": strconv.Itoa(at.Score), "max": strconv.Itoa(at.MaxScore), "passed": strconv.FormatBool(at.Passed)}))
 	})
+	if err == nil && at.Passed {
+		s.afterWork(ctx, v.Cohort.ID, p.UserID)
+	}
 	return at, err
 }

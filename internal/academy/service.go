@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/media"
+	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/secret"
 )
 
 // Service applies the academy's rules. Every method that reads or changes
@@ -19,6 +24,21 @@ import (
 type Service struct {
 	DB   *db.DB
 	Auth *auth.Service // sends invitations to people enrolled by email; may be nil (then only existing accounts can be enrolled)
+	// Box seals the certificates' signing key; nil: certificates are
+	// issued without a signed credential (see issuer.go).
+	Box *secret.Box
+	// BaseURL is the public address: it names credentials, the
+	// verification page and xAPI activities.
+	BaseURL string
+	Log     *slog.Logger // nil: slog.Default()
+	// Course work: Campaigns reads sandboxes' campaign plans for their
+	// snapshots (StudioFiles is the studio's media store, for the
+	// attachments they list); Files keeps handed-in files; Notify is woken
+	// after a submission or decision notifies someone. Each may be nil.
+	Campaigns   *campaign.Service
+	StudioFiles *media.Store
+	Files       *media.Store
+	Notify      *notify.Service
 }
 
 // Errors callers turn into responses.

@@ -105,6 +105,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	}
 	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
 	a.Academy = &academy.Service{DB: d, Auth: a.Auth}
+	// Course work: handed-in files apart from the studio's media (they are
+	// never attached to posts, and removing one never touches the other).
+	a.Academy.Campaigns, a.Academy.StudioFiles, a.Academy.Notify = a.Campaigns, a.Media, a.Notify
+	a.Academy.Files = &media.Store{Dir: filepath.Join(cfg.Data, "coursework")}
 	a.Campaigns.Notify = a.Notify
 	a.Imports = campaign.NewImporter(a.Campaigns, log)
 	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)

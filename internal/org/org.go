@@ -38,6 +38,9 @@ type Org struct {
 	TimeZone   string    `json:"time_zone"`
 	Require2FA bool      `json:"require_2fa"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Sandbox marks a training sandbox (the academy's campaign-plan
+	// assignments): the studio works in it, but nothing is ever published.
+	Sandbox bool `json:"sandbox,omitempty"`
 }
 
 // Member is a user's membership seen from the organisation.

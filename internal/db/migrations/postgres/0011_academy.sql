@@ -164,6 +164,8 @@ CREATE TABLE submissions (
 	body TEXT NOT NULL DEFAULT '',
 	file_sha TEXT NOT NULL DEFAULT '',
 	file_name TEXT NOT NULL DEFAULT '',
+	file_type TEXT NOT NULL DEFAULT '',
+	file_size BIGINT NOT NULL DEFAULT 0,
 	sandbox_org_id BIGINT REFERENCES orgs(id) ON DELETE SET NULL,
 	snapshot TEXT NOT NULL DEFAULT '',
 	submitted_at TIMESTAMPTZ NOT NULL,
@@ -196,6 +198,19 @@ CREATE TABLE peer_assignments (
 	PRIMARY KEY (submission_id, reviewer_id)
 );
 CREATE INDEX peer_assignments_reviewer ON peer_assignments(reviewer_id);
+
+-- Training sandboxes: an organisation of one participant of one cohort
+-- where they build campaign plans in the campaign studio. orgs.sandbox
+-- marks it (and the missions made under it): nothing in a sandbox is ever
+-- published.
+ALTER TABLE orgs ADD COLUMN sandbox BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE sandboxes (
+	org_id BIGINT PRIMARY KEY REFERENCES orgs(id) ON DELETE CASCADE,
+	cohort_id BIGINT NOT NULL REFERENCES cohorts(id) ON DELETE CASCADE,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at TIMESTAMPTZ NOT NULL,
+	UNIQUE (cohort_id, user_id)
+);
 
 -- answers: {statement key: 1..5}, the same statements at start and end.
 CREATE TABLE self_assessments (
