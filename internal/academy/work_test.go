@@ -568,3 +568,46 @@ func TestQueueOrderAndScope(t *testing.T) {
 		}
 	})
 }
+
+// The rules of course work, as TestAccessRules checks the others: the
+// person is user 1; "own" work is user 1's, "other's" user 2's.
+func TestCourseWorkAccessRules(t *testing.T) {
+	org := func(r authz.Role) Standing { return Standing{UserID: 1, OrgRole: r, InOrg: true} }
+	in := func(r authz.Role, c CohortRole) Standing { s := org(r); s.CohortRole = c; return s }
+	people := map[string]Standing{
+		"organiser": org(authz.Admin), "trainer": in(authz.Trainer, RoleTrainer), "participant": in(authz.Participant, RoleParticipant),
+		"bystander": org(authz.Alumni), "removed": {UserID: 1, CohortRole: RoleParticipant}, "stranger": {UserID: 1},
+	}
+	rules := []struct {
+		name string
+		fn   func(Standing) bool
+	}{
+		{"submit", CanSubmit},
+		{"decide own", func(s Standing) bool { return CanDecide(s, 1) }},
+		{"decide other's", func(s Standing) bool { return CanDecide(s, 2) }},
+		{"peer-review assigned", func(s Standing) bool { return CanPeerReview(s, 2, true) }},
+		{"peer-review unassigned", func(s Standing) bool { return CanPeerReview(s, 2, false) }},
+		{"peer-review own", func(s Standing) bool { return CanPeerReview(s, 1, true) }},
+		{"author of own", func(s Standing) bool { return SeesAuthor(s, 1) }},
+		{"author of other's", func(s Standing) bool { return SeesAuthor(s, 2) }},
+		{"peer reviews of own, undecided", func(s Standing) bool { return CanSeePeerReviews(s, 1, false) }},
+		{"peer reviews of own, decided", func(s Standing) bool { return CanSeePeerReviews(s, 1, true) }},
+		{"peer reviews of other's", func(s Standing) bool { return CanSeePeerReviews(s, 2, true) }},
+	}
+	want := map[string][]bool{
+		//               submit decown decoth peerA  peerU  peerO  auown  auoth  prundec prdec  proth
+		"organiser":   {false, false, true, false, false, false, true, true, true, true, true},
+		"trainer":     {false, false, true, false, false, false, true, true, true, true, true},
+		"participant": {true, false, false, true, false, false, true, false, false, true, false},
+		"bystander":   {false, false, false, false, false, false, false, false, false, false, false},
+		"removed":     {false, false, false, false, false, false, false, false, false, false, false},
+		"stranger":    {false, false, false, false, false, false, false, false, false, false, false},
+	}
+	for name, s := range people {
+		for i, r := range rules {
+			if got := r.fn(s); got != want[name][i] {
+				t.Errorf("%s / %s: got %v, want %v", name, r.name, got, want[name][i])
+			}
+		}
+	}
+}

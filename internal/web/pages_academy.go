@@ -64,6 +64,7 @@ func (wb *Web) registerAcademy(rt *httpx.Router) {
 	inOrg("POST", "/o/{org}/academy/cohorts/{cohort}/attempts/{attempt}", use, ap.attemptSubmit)
 	inOrg("GET", "/o/{org}/academy/cohorts/{cohort}/progress", use, ap.progressTable)
 	inOrg("GET", "/o/{org}/academy/cohorts/{cohort}/progress/{user}", use, ap.participantProgress)
+	ap.registerWork(inOrg)
 }
 
 // renderLesson turns lesson Markdown into safe HTML: goldmark with GitHub

@@ -89,6 +89,9 @@ func (wb *Web) orgPage(r *http.Request, o org.Org, active, title string) *page {
 	pg.Role, _ = pg.P.RoleIn(o.ID)
 	pg.Active = active
 	pg.Nav = navFor(pg)
+	if active == "academy" {
+		wb.gradingCount(r.Context(), pg)
+	}
 	return pg
 }
 
