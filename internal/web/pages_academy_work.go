@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,19 +41,27 @@ func (ap *academyPages) registerWork(inOrg func(m, p string, action authz.Action
 }
 
 // gradingCount fills the count of the "To grade" item of the navigation
-// on the academy's pages.
+// on the academy's pages, adding the item in organisations other than the
+// programme when the reader grades there.
 func (wb *Web) gradingCount(ctx context.Context, pg *page) {
-	for i := range pg.Nav {
-		if pg.Nav[i].Slug != "grading" {
-			continue
+	svc := wb.Academy
+	if svc == nil {
+		svc = &academy.Service{DB: wb.DB}
+	}
+	i := slices.IndexFunc(pg.Nav, func(n navItem) bool { return n.Slug == "grading" })
+	if i < 0 {
+		at := slices.IndexFunc(pg.Nav, func(n navItem) bool { return n.Slug == "academy" })
+		if at < 0 {
+			return
 		}
-		svc := wb.Academy
-		if svc == nil {
-			svc = &academy.Service{DB: wb.DB}
+		if ok, err := svc.Grades(ctx, pg.P, pg.Org.ID); err != nil || !ok {
+			return
 		}
-		if n, err := svc.QueueCount(ctx, pg.P, pg.Org.ID); err == nil {
-			pg.Nav[i].Count = n
-		}
+		i = at + 1
+		pg.Nav = slices.Insert(pg.Nav, i, navItem{Slug: "grading", Key: "nav.grading", URL: pg.OrgURL("academy/grading"), Sub: true})
+	}
+	if n, err := svc.QueueCount(ctx, pg.P, pg.Org.ID); err == nil {
+		pg.Nav[i].Count = n
 	}
 }
 
