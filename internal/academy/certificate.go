@@ -268,7 +268,7 @@ func (s *Service) issuerOrNil(ctx context.Context, orgName string) (*credential.
 	is, err := s.Issuer(ctx, orgName)
 	var su *SigningUnavailable
 	if errors.As(err, &su) {
-		s.log().Warn("academy: "+su.Error(), "base_url", s.BaseURL)
+		s.unsigned.Do(func() { s.log().Warn("academy: "+su.Error(), "base_url", s.BaseURL) })
 		return nil, nil
 	}
 	return is, err

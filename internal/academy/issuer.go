@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -300,11 +301,18 @@ func (s *Service) StatusList(ctx context.Context, id int64) ([]byte, error) {
 	}
 	var stored string
 	err := s.DB.R().QueryRowContext(ctx, "SELECT credential FROM credential_status_lists WHERE id = ?", id).Scan(&stored)
-	if err == nil {
-		return []byte(stored), nil
-	}
-	if !isNoRows(err) {
+	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("status list: %w", err)
+	}
+	if err == nil {
+		// As stored, unless it was signed for another base URL (the
+		// operator changed --base-url): then it is signed again below.
+		var head struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal([]byte(stored), &head) == nil && head.ID == s.StatusListURL() {
+			return []byte(stored), nil
+		}
 	}
 	is, err := s.Issuer(ctx, "")
 	var su *SigningUnavailable

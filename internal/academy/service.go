@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/auth"
@@ -31,6 +32,8 @@ type Service struct {
 	// verification page and xAPI activities.
 	BaseURL string
 	Log     *slog.Logger // nil: slog.Default()
+	// unsigned logs once why this instance cannot sign credentials.
+	unsigned sync.Once
 	// Course work: Campaigns reads sandboxes' campaign plans for their
 	// snapshots (StudioFiles is the studio's media store, for the
 	// attachments they list); Files keeps handed-in files; Notify is woken

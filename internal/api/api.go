@@ -113,6 +113,7 @@ func (a *API) Register(rt *httpx.Router) {
 	signed("DELETE", "/api/v1/tokens/{id}", a.revokeToken)
 	a.registerImportExport(rt)
 	a.registerAcademy(rt)
+	a.registerAcademyReports(rt)
 	a.registerGrading(rt)
 	// Anything else under /api/ is a JSON 404, not the HTML one.
 	pub("GET", "/api/", a.notFound)

@@ -61,7 +61,10 @@ type App struct {
 	Media     *media.Store // uploaded files under DATA/media
 	Notify    *notify.Service
 	Academy   *academy.Service
-	Router    *httpx.Router
+	// LRS sends the academy's xAPI statements to a Learning Record Store
+	// (nil without --xapi-endpoint).
+	LRS    *academy.LRS
+	Router *httpx.Router
 	// HTTP is the client for the networks' APIs: every connection is
 	// checked against private addresses (unless --allow-private-endpoints).
 	HTTP *http.Client
@@ -104,7 +107,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}
 	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
-	a.Academy = &academy.Service{DB: d, Auth: a.Auth}
+	// Certificates are signed with a key sealed by the box and named by
+	// the base URL (internal/academy/issuer.go).
+	a.Academy = &academy.Service{DB: d, Auth: a.Auth, Box: box, BaseURL: cfg.BaseURL, Log: log}
+	if cfg.XAPIEndpoint != "" {
+		a.LRS = &academy.LRS{DB: d, Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUser, Password: cfg.XAPIPassword, Log: log}
+	}
 	// Course work: handed-in files apart from the studio's media (they are
 	// never attached to posts, and removing one never touches the other).
 	a.Academy.Campaigns, a.Academy.StudioFiles, a.Academy.Notify = a.Campaigns, a.Media, a.Notify
@@ -191,6 +199,9 @@ func (a *App) Serve(ctx context.Context, h http.Handler) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go a.Notify.Run(ctx, 30*time.Second) // emails notifications; stops with ctx
+	if a.LRS != nil {
+		go a.LRS.Run(ctx, 30*time.Second) // sends xAPI statements; stops with ctx
+	}
 	if err := a.Publisher.Start(ctx); err != nil {
 		srv.Close()
 		return fmt.Errorf("start publishing: %w", err)

@@ -18,6 +18,7 @@ import (
 var sealedColumns = [][3]string{
 	{"users", "id", "totp_secret"},
 	{"channel_accounts", "id", "credentials"},
+	{"credential_keys", "id", "private_key"}, // the academy's certificate signing keys
 }
 
 // RotateSecretKey re-encrypts every secret at rest under newKey (a random

@@ -39,6 +39,11 @@ type Config struct {
 	OIDCName    string
 	AllowPriv   bool
 	SessionDays int
+	// A Learning Record Store that receives the academy's xAPI
+	// statements (none when XAPIEndpoint is empty).
+	XAPIEndpoint string
+	XAPIUser     string
+	XAPIPassword string
 }
 
 // Bind registers the shared flags on fs. Every subcommand that touches data
@@ -65,6 +70,9 @@ func Bind(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.OIDCName, "oidc-name", "single sign-on", "label of the sign-in button for OpenID Connect")
 	fs.BoolVar(&c.AllowPriv, "allow-private-endpoints", false, "allow outgoing connections to private and loopback addresses")
 	fs.IntVar(&c.SessionDays, "session-days", 14, "days a browser session lasts without activity")
+	fs.StringVar(&c.XAPIEndpoint, "xapi-endpoint", "", "xAPI base URL of a Learning Record Store that receives the academy's statements (…/statements is appended); empty sends none")
+	fs.StringVar(&c.XAPIUser, "xapi-username", "", "user name (basic auth key) for the Learning Record Store")
+	fs.StringVar(&c.XAPIPassword, "xapi-password", "", "password (basic auth secret) for the Learning Record Store")
 }
 
 // EnvName is the environment variable for a flag: --smtp-host → ATTACHE_SMTP_HOST.
@@ -193,6 +201,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionDays < 1 || c.SessionDays > 90 {
 		bad("session-days", "must be between 1 and 90")
+	}
+	if c.XAPIEndpoint != "" {
+		if u, err := url.Parse(c.XAPIEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			// Not echoed: it may hold a password.
+			bad("xapi-endpoint", "must be the http(s) URL of the LRS's xAPI endpoint, without credentials (they go in --xapi-username and --xapi-password)")
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -71,6 +71,9 @@ var reservedSlugs = map[string]bool{
 	"api": true, "static": true, "o": true, "invite": true, "calendar": true, "login": true, "logout": true,
 	"password": true, "account": true, "newsletter": true, "unsubscribe": true, "switch": true, "lang": true,
 	"notifications": true, "healthz": true, "readyz": true, "metrics": true, "admin": true,
+	// Certificates: the public verification pages and credentials
+	// (".well-known" cannot be a slug anyway).
+	"verify": true, "credentials": true,
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)

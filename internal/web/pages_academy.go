@@ -42,7 +42,7 @@ type academyPages struct {
 func (wb *Web) registerAcademy(rt *httpx.Router) {
 	ap := &academyPages{Web: wb, svc: wb.Academy, markdown: goldmark.New(goldmark.WithExtensions(extension.GFM)), policy: bluemonday.UGCPolicy()}
 	if ap.svc == nil {
-		ap.svc = &academy.Service{DB: wb.DB, Auth: wb.Auth}
+		ap.svc = wb.academySvc()
 	}
 	// Links to other sites open in a new tab with rel="noopener"
 	// (bluemonday adds it with target=_blank); video links stay links.
@@ -65,6 +65,7 @@ func (wb *Web) registerAcademy(rt *httpx.Router) {
 	inOrg("GET", "/o/{org}/academy/cohorts/{cohort}/progress", use, ap.progressTable)
 	inOrg("GET", "/o/{org}/academy/cohorts/{cohort}/progress/{user}", use, ap.participantProgress)
 	ap.registerWork(inOrg)
+	ap.registerCohortExtras(inOrg)
 }
 
 // renderLesson turns lesson Markdown into safe HTML: goldmark with GitHub
@@ -281,6 +282,7 @@ type cohortData struct {
 	Manage   bool
 	Progress bool // may see the progress table
 	Link     string
+	Extra    cohortExtra // certificates, self-assessment, discussion (pages_academy_certificate.go)
 }
 
 func (cohortData) RoleKey(r academy.CohortRole) string { return "academy.role." + string(r) }
@@ -345,6 +347,9 @@ func (ap *academyPages) renderCohort(w http.ResponseWriter, r *http.Request, o o
 	d := cohortData{View: v, Manage: academy.CanManageCohort(v.Standing), Progress: academy.CanSeeCohortProgress(v.Standing), Link: link}
 	if d.Members, _, err = ap.svc.Members(ctx, pg.P, id); err == nil && d.Manage {
 		d.Invites, err = academy.ListInvites(ctx, ap.DB.R(), id)
+	}
+	if err == nil {
+		d.Extra, err = ap.cohortExtras(r, o, pg, v)
 	}
 	if err != nil {
 		ap.fail(w, r, err)

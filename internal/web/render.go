@@ -38,6 +38,9 @@ type page struct {
 	Unread  int // the user's unread notifications, for the top bar
 	// Bare pages (sign-in and friends) have no navigation.
 	Bare bool
+	// NoIndex keeps the page out of search engines (certificate
+	// verification pages).
+	NoIndex bool
 	// Error pages keep the navigation short.
 	Error bool
 }

@@ -211,6 +211,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 	wb.registerNewsletter(rt)
 	wb.registerFeeds(rt)
 	wb.registerAcademy(rt)
+	wb.registerVerify(rt)
 }
 
 // errorStatus maps a domain error to the page to show. ok is false for an
