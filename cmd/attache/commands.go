@@ -72,6 +72,11 @@ func loadDemo(ctx context.Context, e *env, a *app.App, skipIfFull bool) error {
 	if err := demo.LoadCampaigns(ctx, a.DB, a.Auth, a.Campaigns, time.Now()); err != nil {
 		return fmt.Errorf("load demo campaigns: %w", err)
 	}
+	// The courses come from content files: a course that does not load
+	// must not keep the rest of the demo from starting.
+	if err := demo.LoadAcademy(ctx, a.DB, a.Auth, a.Academy, time.Now()); err != nil {
+		a.Log.Error("demo academy not loaded", "err", err)
+	}
 	if given == "" {
 		fmt.Fprintf(e.stderr, "\nDemo data loaded. Sign in as any of these with the password %s (shown only now):\n", pw)
 	} else {

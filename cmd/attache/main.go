@@ -36,6 +36,7 @@ var commands = []command{
 	{"demo", "load demo data into an empty database", runDemo},
 	{"org create", "create an organisation (the first programme, or any other)", runOrgCreate},
 	{"user create", "create a user (and optionally a membership)", runUserCreate},
+	{"academy seed", "load the built-in courses into a programme organisation", runAcademySeed},
 	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
 	{"secret rotate", "re-encrypt secrets at rest under a new key", runSecretRotate},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attache-project/attache/internal/academy"
 	"github.com/attache-project/attache/internal/audit"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
@@ -29,6 +30,7 @@ type API struct {
 	Imports   *campaign.Importer
 	Media     *media.Store // uploaded files (DATA/media)
 	Notify    *notify.Service
+	Academy   *academy.Service // may be nil: built from DB and Auth
 	Log       *slog.Logger
 	// AllowPrivate is --allow-private-endpoints: channel accounts' base
 	// URLs may point to loopback and private addresses.
@@ -111,6 +113,9 @@ func (a *API) Register(rt *httpx.Router) {
 	signed("POST", "/api/v1/tokens", a.createToken)
 	signed("DELETE", "/api/v1/tokens/{id}", a.revokeToken)
 	a.registerImportExport(rt)
+	a.registerAcademy(rt)
+	a.registerAcademyReports(rt)
+	a.registerGrading(rt)
 	// Anything else under /api/ is a JSON 404, not the HTML one.
 	pub("GET", "/api/", a.notFound)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/attache-project/attache/internal/academy"
 	"github.com/attache-project/attache/internal/api"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/campaign"
@@ -59,7 +60,11 @@ type App struct {
 	Imports   *campaign.Importer
 	Media     *media.Store // uploaded files under DATA/media
 	Notify    *notify.Service
-	Router    *httpx.Router
+	Academy   *academy.Service
+	// LRS sends the academy's xAPI statements to a Learning Record Store
+	// (nil without --xapi-endpoint).
+	LRS    *academy.LRS
+	Router *httpx.Router
 	// HTTP is the client for the networks' APIs: every connection is
 	// checked against private addresses (unless --allow-private-endpoints).
 	HTTP *http.Client
@@ -105,6 +110,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		a.Auth.Mailer = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPass, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}
 	a.Notify = notify.New(d, a.Auth.Mailer, cfg.BaseURL, log)
+	// Certificates are signed with a key sealed by the box and named by
+	// the base URL (internal/academy/issuer.go).
+	a.Academy = &academy.Service{DB: d, Auth: a.Auth, Box: box, BaseURL: cfg.BaseURL, Log: log}
+	if cfg.XAPIEndpoint != "" {
+		a.LRS = &academy.LRS{DB: d, Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUser, Password: cfg.XAPIPassword, Log: log}
+	}
+	// Course work: handed-in files apart from the studio's media (they are
+	// never attached to posts, and removing one never touches the other).
+	a.Academy.Campaigns, a.Academy.StudioFiles, a.Academy.Notify = a.Campaigns, a.Media, a.Notify
+	a.Academy.Files = &media.Store{Dir: filepath.Join(cfg.Data, "coursework")}
 	a.Campaigns.Notify = a.Notify
 	a.Imports = campaign.NewImporter(a.Campaigns, log)
 	a.HTTP = netguard.Client(cfg.AllowPriv, 30*time.Second)
@@ -156,8 +171,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	// Attachments at signed, expiring addresses, for networks that fetch them.
 	rt.Handle(httpx.Route{Method: "GET", Pattern: media.PublicPath, Access: httpx.Public}, a.PublicMedia)
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
-	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +233,9 @@ func (a *App) Serve(ctx context.Context, h http.Handler) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go a.Notify.Run(ctx, 30*time.Second) // emails notifications; stops with ctx
+	if a.LRS != nil {
+		go a.LRS.Run(ctx, 30*time.Second) // sends xAPI statements; stops with ctx
+	}
 	if err := a.Publisher.Start(ctx); err != nil {
 		srv.Close()
 		return fmt.Errorf("start publishing: %w", err)

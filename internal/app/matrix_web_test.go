@@ -181,6 +181,7 @@ var webRouteCases = map[string]routeCase{
 	"POST /o/{org}/amplification/{id}":         {web: true, params: webAmpRequestOfA, body: "action=decline&note=Matrix reason {n}", allowed: []int{303}},
 	"GET /notifications":                       {web: true},
 	"POST /notifications/read":                 {web: true},
+	// The academy's entries are in matrix_academy_test.go (academyWebCases).
 }
 
 func fixed(name, value string) func(*testing.T, *Fixture, *TestUser) map[string]string {

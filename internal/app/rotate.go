@@ -20,6 +20,7 @@ var sealedColumns = [][3]string{
 	{"channel_accounts", "id", "credentials"},
 	{"oauth_states", "id", "verifier"},
 	{"oauth_states", "id", "pending"},
+	{"credential_keys", "id", "private_key"}, // the academy's certificate signing keys
 }
 
 // RotateSecretKey re-encrypts every secret at rest under newKey (a random

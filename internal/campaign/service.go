@@ -200,8 +200,18 @@ func (s *Service) AddPartner(ctx context.Context, p *authz.Principal, a audit.Ac
 	if partnerOrgID == ac.Campaign.OrgID {
 		return &FieldError{Field: "org_id", Reason: "the owner is already part of its campaign"}
 	}
-	if _, err := org.GetOrg(ctx, s.DB.R(), partnerOrgID); err != nil {
+	partner, err := org.GetOrg(ctx, s.DB.R(), partnerOrgID)
+	if err != nil {
 		return &FieldError{Field: "org_id", Reason: "no such organisation"}
+	}
+	// Training sandboxes and real organisations never share a campaign:
+	// a real partner's variants would publish from a training campaign.
+	owner, err := org.GetOrg(ctx, s.DB.R(), ac.Campaign.OrgID)
+	if err != nil {
+		return err
+	}
+	if owner.Sandbox != partner.Sandbox {
+		return &FieldError{Field: "org_id", Reason: "a training sandbox and a real organisation cannot share a campaign"}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := addPartner(ctx, tx, id, partnerOrgID, p.UserID); err != nil {

@@ -407,8 +407,16 @@ func (s *Service) decide(ctx context.Context, p *authz.Principal, a audit.Actor,
 			}
 			v.State = to
 			if to == StateScheduled && s.Outbox != nil {
-				if err := s.Outbox.EnqueueTx(ctx, tx, id, v.Version, *v.ScheduledAt); err != nil {
-					return fmt.Errorf("enqueue publishing: %w", err)
+				// A training sandbox schedules as for real, but nothing
+				// in it is ever handed to the publishing engine.
+				sandbox, err := InSandbox(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if !sandbox {
+					if err := s.Outbox.EnqueueTx(ctx, tx, id, v.Version, *v.ScheduledAt); err != nil {
+						return fmt.Errorf("enqueue publishing: %w", err)
+					}
 				}
 			}
 		}

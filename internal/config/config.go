@@ -46,6 +46,11 @@ type Config struct {
 	OAuthLinkedInID, OAuthLinkedInSecret string
 	OAuthMetaID, OAuthMetaSecret         string // Facebook Pages and Instagram
 	OAuthThreadsID, OAuthThreadsSecret   string
+	// A Learning Record Store that receives the academy's xAPI
+	// statements (none when XAPIEndpoint is empty).
+	XAPIEndpoint string
+	XAPIUser     string
+	XAPIPassword string
 }
 
 // Bind registers the shared flags on fs. Every subcommand that touches data
@@ -80,6 +85,9 @@ func Bind(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.OAuthMetaSecret, "oauth-meta-app-secret", "", "Meta app secret")
 	fs.StringVar(&c.OAuthThreadsID, "oauth-threads-app-id", "", "Threads app id, for connecting Threads accounts")
 	fs.StringVar(&c.OAuthThreadsSecret, "oauth-threads-app-secret", "", "Threads app secret")
+	fs.StringVar(&c.XAPIEndpoint, "xapi-endpoint", "", "xAPI base URL of a Learning Record Store that receives the academy's statements (…/statements is appended); empty sends none")
+	fs.StringVar(&c.XAPIUser, "xapi-username", "", "user name (basic auth key) for the Learning Record Store")
+	fs.StringVar(&c.XAPIPassword, "xapi-password", "", "password (basic auth secret) for the Learning Record Store")
 }
 
 // EnvName is the environment variable for a flag: --smtp-host → ATTACHE_SMTP_HOST.
@@ -223,6 +231,12 @@ func (c *Config) Validate() error {
 			bad(app.idFlag, "is required when --%s is set", app.secretFlag)
 		case app.id != "" && app.secret == "" && app.secretRequired:
 			bad(app.secretFlag, "is required when --%s is set", app.idFlag)
+		}
+	}
+	if c.XAPIEndpoint != "" {
+		if u, err := url.Parse(c.XAPIEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			// Not echoed: it may hold a password.
+			bad("xapi-endpoint", "must be the http(s) URL of the LRS's xAPI endpoint, without credentials (they go in --xapi-username and --xapi-password)")
 		}
 	}
 	return errors.Join(errs...)

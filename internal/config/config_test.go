@@ -137,6 +137,9 @@ func TestValidate(t *testing.T) {
 		{"oidc issuer", []string{"--oidc-issuer", "not a url", "--oidc-client-id", "x"}, "--oidc-issuer"},
 		{"oidc client id", []string{"--oidc-issuer", "https://id.example.org"}, "--oidc-client-id"},
 		{"session days", []string{"--session-days", "0"}, "--session-days"},
+		{"xapi endpoint", []string{"--xapi-endpoint", "https://lrs.example.org/xapi/", "--xapi-username", "k", "--xapi-password", "s"}, ""},
+		{"xapi endpoint scheme", []string{"--xapi-endpoint", "lrs.example.org"}, "--xapi-endpoint"},
+		{"xapi endpoint credentials", []string{"--xapi-endpoint", "https://k:secret@lrs.example.org/xapi"}, "--xapi-endpoint"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -51,6 +51,8 @@ var accounts = []account{
 	{"reviewer.ua@demo.attache.test", "Andrii Melnyk", map[string]authz.Role{"mfa-ua": authz.Reviewer}},
 	{"editor.rs@demo.attache.test", "Milica Jovanović", map[string]authz.Role{"mfa-rs": authz.Editor, "rs-emb-vienna": authz.Editor}},
 	{"participant.ge@demo.attache.test", "Nino Beridze", map[string]authz.Role{"mfa-ge": authz.Participant, "programme": authz.Participant}},
+	{"participant.ua@demo.attache.test", "Oksana Bondarenko", map[string]authz.Role{"mfa-ua": authz.Participant, "programme": authz.Participant}},
+	{"participant.md@demo.attache.test", "Mihaela Lungu", map[string]authz.Role{"mfa-md": authz.Participant, "programme": authz.Participant}},
 }
 
 // Emails returns the demo account addresses.

@@ -18,7 +18,7 @@ const ContentCSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbo
 // show inline and anything else downloads. Range requests work (video
 // seeking); the hash is the ETag.
 func ServeFile(w http.ResponseWriter, r *http.Request, f *os.File, contentType, fileName, sha string, modTime time.Time) {
-	if _, ok := accepted[contentType]; !ok {
+	if _, ok := accepted[contentType]; !ok && !IsDocument(contentType) {
 		contentType = "application/octet-stream"
 	}
 	disp := "attachment"

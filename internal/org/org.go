@@ -38,6 +38,9 @@ type Org struct {
 	TimeZone   string    `json:"time_zone"`
 	Require2FA bool      `json:"require_2fa"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Sandbox marks a training sandbox (the academy's campaign-plan
+	// assignments): the studio works in it, but nothing is ever published.
+	Sandbox bool `json:"sandbox,omitempty"`
 }
 
 // Member is a user's membership seen from the organisation.
@@ -70,6 +73,9 @@ var reservedSlugs = map[string]bool{
 	"notifications": true, "healthz": true, "readyz": true, "metrics": true, "admin": true,
 	"media": true, // public media URLs, /media/p/…
 	"oauth": true, // the networks' OAuth callback, /oauth/callback
+	// Certificates: the public verification pages and credentials
+	// (".well-known" cannot be a slug anyway).
+	"verify": true, "credentials": true,
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)

@@ -74,6 +74,8 @@ func (s *Service) Create(ctx context.Context, p *authz.Principal, a audit.Actor,
 		if parent.Kind != Ministry {
 			return &FieldError{Field: "parent_id", Reason: "a mission's parent must be a ministry"}
 		}
+		// A mission made inside a training sandbox is part of it.
+		o.Sandbox = parent.Sandbox
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := InsertOrg(ctx, tx, o); err != nil {

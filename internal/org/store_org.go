@@ -10,10 +10,10 @@ import (
 	"github.com/attache-project/attache/internal/db"
 )
 
-const orgColumns = `o.id, o.slug, o.name, o.kind, COALESCE(o.parent_id, 0), o.country, o.time_zone, o.require_2fa, o.created_at`
+const orgColumns = `o.id, o.slug, o.name, o.kind, COALESCE(o.parent_id, 0), o.country, o.time_zone, o.require_2fa, o.created_at, o.sandbox`
 
 func scanOrg(row interface{ Scan(...any) error }, o *Org) error {
-	return row.Scan(&o.ID, &o.Slug, &o.Name, &o.Kind, &o.ParentID, &o.Country, &o.TimeZone, &o.Require2FA, &o.CreatedAt)
+	return row.Scan(&o.ID, &o.Slug, &o.Name, &o.Kind, &o.ParentID, &o.Country, &o.TimeZone, &o.Require2FA, &o.CreatedAt, &o.Sandbox)
 }
 
 // InsertOrg stores a new organisation and sets its ID.
@@ -26,9 +26,9 @@ func InsertOrg(ctx context.Context, q db.Queryer, o *Org) error {
 	if o.ParentID != 0 {
 		parent = o.ParentID
 	}
-	err := q.QueryRowContext(ctx, `INSERT INTO orgs (slug, name, kind, parent_id, country, time_zone, require_2fa, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		o.Slug, o.Name, o.Kind, parent, o.Country, o.TimeZone, o.Require2FA, o.CreatedAt).Scan(&o.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO orgs (slug, name, kind, parent_id, country, time_zone, require_2fa, created_at, sandbox)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		o.Slug, o.Name, o.Kind, parent, o.Country, o.TimeZone, o.Require2FA, o.CreatedAt, o.Sandbox).Scan(&o.ID)
 	if db.IsUniqueViolation(err) {
 		return &FieldError{Field: "slug", Reason: "is already taken by another organisation"}
 	}
@@ -96,7 +96,7 @@ func ListMemberships(ctx context.Context, q db.Queryer, userID int64) ([]Members
 	for rows.Next() {
 		var m Membership
 		o := &m.Org
-		if err := rows.Scan(&o.ID, &o.Slug, &o.Name, &o.Kind, &o.ParentID, &o.Country, &o.TimeZone, &o.Require2FA, &o.CreatedAt, &m.Role); err != nil {
+		if err := rows.Scan(&o.ID, &o.Slug, &o.Name, &o.Kind, &o.ParentID, &o.Country, &o.TimeZone, &o.Require2FA, &o.CreatedAt, &o.Sandbox, &m.Role); err != nil {
 			return nil, fmt.Errorf("list memberships: %w", err)
 		}
 		out = append(out, m)

@@ -87,10 +87,13 @@ func runAt(at time.Time) time.Time {
 // EnqueueTx adds the publish job of a variant's version to tx (the
 // approving transaction): it becomes visible to the workers at commit, and
 // disappears with a rollback. One job per (variant, version): enqueueing
-// twice is harmless.
+// twice is harmless. Variants of a training sandbox get no job.
 func (p *Publisher) EnqueueTx(ctx context.Context, tx *db.Tx, variantID int64, version int, at time.Time) error {
 	if p.Engine == nil {
 		return errors.New("publishing engine is not running")
+	}
+	if sandbox, err := campaign.InSandbox(ctx, tx, variantID); err != nil || sandbox {
+		return err
 	}
 	_, err := p.Engine.InsertTx(ctx, tx, Args{VariantID: variantID, Version: version}, &river.InsertOpts{
 		ScheduledAt: runAt(at),
@@ -116,11 +119,13 @@ func (p *Publisher) maxAttempts() int {
 
 // EnqueueMissing enqueues the job of every scheduled variant whose version
 // has no job yet (approved before the engine existed, or enqueued by a
-// process without one). Unique args make it idempotent.
+// process without one). Unique args make it idempotent. Training
+// sandboxes are left out.
 func (p *Publisher) EnqueueMissing(ctx context.Context) (int, error) {
 	rows, err := p.DB.R().QueryContext(ctx, `SELECT v.id, v.version, v.scheduled_at FROM variants v
 		WHERE v.state = 'scheduled' AND v.scheduled_at IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM publish_attempts pa WHERE pa.variant_id = v.id AND pa.version = v.version)`)
+		AND NOT EXISTS (SELECT 1 FROM publish_attempts pa WHERE pa.variant_id = v.id AND pa.version = v.version)
+		AND NOT `+campaign.SandboxWhere, true)
 	if err != nil {
 		return 0, err
 	}
@@ -210,6 +215,10 @@ func (p *Publisher) work(ctx context.Context, jobID int64, a Args, attempt, maxA
 	// new approval enqueues its own job.
 	if t.version != a.Version || (t.state != campaign.StateScheduled && t.state != campaign.StatePublishing) {
 		return nil
+	}
+	// Nothing of a training sandbox is ever published, whatever queued it.
+	if sandbox, err := campaign.InSandbox(ctx, p.DB.R(), a.VariantID); err != nil || sandbox {
+		return err
 	}
 	if t.scheduledAt != nil {
 		if wait := time.Until(*t.scheduledAt) - p.early(); wait > 0 {

@@ -18,6 +18,7 @@ type area struct {
 var built = []area{
 	{"campaigns", authz.UseCampaigns},
 	{"calendar", authz.UseCampaigns},
+	{"academy", authz.UseAcademy},
 }
 
 // areas are the sections announced in the navigation; each has an honest
@@ -26,7 +27,6 @@ var areas = []area{
 	{"inbox", authz.UseInbox},
 	{"listening", authz.UseListening},
 	{"analytics", authz.UseListening},
-	{"academy", authz.UseAcademy},
 	{"alumni", authz.UseAlumni},
 	{"library", authz.UseLibrary},
 }
@@ -36,6 +36,8 @@ type navItem struct {
 	Key  string // message ID of the label
 	URL  string
 	Sub  bool // a page of the area above, indented under it
+	// Count is shown beside the label when not 0 (the academy's queue).
+	Count int
 }
 
 // navFor lists the areas the member's role can use; the others are hidden,
@@ -48,6 +50,11 @@ func navFor(pg *page) []navItem {
 	for _, a := range append(built[:len(built):len(built)], areas...) {
 		if pg.Can(a.action) {
 			out = append(out, navItem{Slug: a.slug, Key: "nav." + a.slug, URL: pg.OrgURL(a.slug)})
+		}
+		// The programme's organisers and trainers grade course work; the
+		// count is filled on the academy's pages (gradingCount).
+		if a.slug == "academy" && pg.Org.Kind == org.Programme && (pg.Role == authz.Admin || pg.Role == authz.Trainer) {
+			out = append(out, navItem{Slug: "grading", Key: "nav.grading", URL: pg.OrgURL("academy/grading"), Sub: true})
 		}
 		if a.slug == "campaigns" && pg.Can(authz.UseCampaigns) {
 			// The studio's personal pages, which no campaign page leads to.

@@ -38,6 +38,9 @@ type page struct {
 	Unread  int // the user's unread notifications, for the top bar
 	// Bare pages (sign-in and friends) have no navigation.
 	Bare bool
+	// NoIndex keeps the page out of search engines (certificate
+	// verification pages).
+	NoIndex bool
 	// Error pages keep the navigation short.
 	Error bool
 }
@@ -89,6 +92,9 @@ func (wb *Web) orgPage(r *http.Request, o org.Org, active, title string) *page {
 	pg.Role, _ = pg.P.RoleIn(o.ID)
 	pg.Active = active
 	pg.Nav = navFor(pg)
+	if active == "academy" {
+		wb.gradingCount(r.Context(), pg)
+	}
 	return pg
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-project/attache/internal/academy"
 	"github.com/attache-project/attache/internal/auth"
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/campaign"
@@ -40,6 +41,7 @@ type Deps struct {
 	Imports   *campaign.Importer
 	Media     *media.Store
 	Notify    *notify.Service
+	Academy   *academy.Service // may be nil: built from DB and Auth
 	Log       *slog.Logger
 	Config    *config.Config
 	// HTTP calls the networks when accounts are connected (the
@@ -212,6 +214,8 @@ func (wb *Web) Register(rt *httpx.Router) {
 	wb.registerNewsletter(rt)
 	wb.registerFeeds(rt)
 	wb.registerConnect(rt)
+	wb.registerAcademy(rt)
+	wb.registerVerify(rt)
 }
 
 // errorStatus maps a domain error to the page to show. ok is false for an
