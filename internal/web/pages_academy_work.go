@@ -40,10 +40,10 @@ func (ap *academyPages) registerWork(inOrg func(m, p string, action authz.Action
 	inOrg("GET", "/o/{org}/academy/grading", use, ap.grading)
 }
 
-// gradingCount fills the count of the "To grade" item of the navigation
-// on the academy's pages, adding the item in organisations other than the
-// programme when the reader grades there.
-func (wb *Web) gradingCount(ctx context.Context, pg *page) {
+// gradingCount fills the count of the "To grade" item of the navigation;
+// with add (the academy's pages) it adds the item in organisations other
+// than the programme when the reader grades there.
+func (wb *Web) gradingCount(ctx context.Context, pg *page, add bool) {
 	svc := wb.Academy
 	if svc == nil {
 		svc = &academy.Service{DB: wb.DB}
@@ -51,7 +51,7 @@ func (wb *Web) gradingCount(ctx context.Context, pg *page) {
 	i := slices.IndexFunc(pg.Nav, func(n navItem) bool { return n.Slug == "grading" })
 	if i < 0 {
 		at := slices.IndexFunc(pg.Nav, func(n navItem) bool { return n.Slug == "academy" })
-		if at < 0 {
+		if at < 0 || !add {
 			return
 		}
 		if ok, err := svc.Grades(ctx, pg.P, pg.Org.ID); err != nil || !ok {

@@ -92,8 +92,10 @@ func (wb *Web) orgPage(r *http.Request, o org.Org, active, title string) *page {
 	pg.Role, _ = pg.P.RoleIn(o.ID)
 	pg.Active = active
 	pg.Nav = navFor(pg)
-	if active == "academy" {
-		wb.gradingCount(r.Context(), pg)
+	// The "To grade" count: on the academy's pages, and on every page of
+	// the programme, whose navigation always shows the item to graders.
+	if active == "academy" || o.Kind == org.Programme {
+		wb.gradingCount(r.Context(), pg, active == "academy")
 	}
 	return pg
 }
