@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -270,19 +271,21 @@ func TestLoginUnknownUserIsNotFaster(t *testing.T) {
 	if _, err := s.CreateUser(ctx, audit.CLI, "known@example.org", "Known", "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	measure := func(email string) time.Duration {
-		best := time.Hour
-		for i := 0; i < 2; i++ {
-			start := time.Now()
-			_, err := s.Login(ctx, email, "not the password", "192.0.2.50", "")
-			if !errors.Is(err, auth.ErrBadCredentials) {
-				t.Fatalf("login %s: %v", email, err)
-			}
-			best = min(best, time.Since(start))
+	// Interleaved, best of four each: noise on a shared machine only adds
+	// time, so the minimum is the cost itself.
+	once := func(email string, i int) time.Duration {
+		start := time.Now()
+		_, err := s.Login(ctx, email, "not the password", fmt.Sprintf("192.0.2.%d", 50+i), "")
+		if !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("login %s: %v", email, err)
 		}
-		return best
+		return time.Since(start)
 	}
-	known, unknown := measure("known@example.org"), measure("unknown@example.org")
+	known, unknown := time.Hour, time.Hour
+	for i := 0; i < 4; i++ {
+		known = min(known, once("known@example.org", i))
+		unknown = min(unknown, once("unknown@example.org", i))
+	}
 	if unknown < known/2 {
 		t.Errorf("unknown account answered in %v, a wrong password in %v: the difference reveals which accounts exist", unknown, known)
 	}
