@@ -53,3 +53,20 @@ func runAcademySeed(ctx context.Context, e *env, args []string) error {
 	}
 	return err
 }
+
+// runAcademyKeyRotate retires the key that signs certificates and starts
+// signing with a new one. What the old key signed keeps verifying: its
+// public key stays published in the DID document and the JWKS.
+func runAcademyKeyRotate(ctx context.Context, e *env, args []string) error {
+	a, err := open(ctx, e, "academy key rotate", args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fragment, err := a.Academy.RotateSigningKey(ctx, audit.CLI)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "certificates are signed with #%s from now on; earlier keys stay published so that what they signed keeps verifying\n", fragment)
+	return nil
+}

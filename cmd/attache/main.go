@@ -37,6 +37,7 @@ var commands = []command{
 	{"org create", "create an organisation (the first programme, or any other)", runOrgCreate},
 	{"user create", "create a user (and optionally a membership)", runUserCreate},
 	{"academy seed", "load the built-in courses into a programme organisation", runAcademySeed},
+	{"academy key rotate", "sign certificates with a new key from now on (earlier keys stay published)", runAcademyKeyRotate},
 	{"token create", "create an API token for a user; prints only the token", runTokenCreate},
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
 	{"secret rotate", "re-encrypt secrets at rest under a new key", runSecretRotate},

@@ -205,3 +205,33 @@ func TestCLIConfigPrecedence(t *testing.T) {
 		t.Errorf("data directory from the file not used: %v", err)
 	}
 }
+
+// Rotating the certificate signing key from the command line: each run
+// retires the current key and names the new one; the retired keys stay.
+func TestCLIAcademyKeyRotate(t *testing.T) {
+	ctx := context.Background()
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		c := newCLI(t, e)
+		c.mustRun([]string{"migrate"})
+		for _, want := range []string{"#key-2", "#key-3"} {
+			if out := c.mustRun([]string{"academy", "key", "rotate"}); !strings.Contains(out, want) {
+				t.Errorf("academy key rotate: %q, want %s", out, want)
+			}
+		}
+		d, err := db.Open(ctx, e.Dir, e.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		var all, retired int
+		if err := d.R().QueryRowContext(ctx, "SELECT COUNT(*), COUNT(retired_at) FROM credential_keys").Scan(&all, &retired); err != nil {
+			t.Fatal(err)
+		}
+		if all != 3 || retired != 2 {
+			t.Errorf("keys after two rotations: %d, %d retired; want 3, 2 retired", all, retired)
+		}
+		if out := c.mustRun([]string{"audit", "verify"}); !strings.Contains(out, "intact") {
+			t.Errorf("audit verify after rotations: %q", out)
+		}
+	})
+}

@@ -13,6 +13,7 @@ package academy
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -531,6 +532,20 @@ func (s *Service) RevokeCertificate(ctx context.Context, p *authz.Principal, a a
 	}
 	k.RevokedAt, k.RevokedReason = &at, reason
 	return k, nil
+}
+
+// RevokeCertificateByID is RevokeCertificate for a certificate named by
+// its id alone (the API); an id the caller may not see is db.ErrNotFound
+// or authz.ErrNotMember, as for one that does not exist.
+func (s *Service) RevokeCertificateByID(ctx context.Context, p *authz.Principal, a audit.Actor, certID int64, reason string) (Certificate, error) {
+	var cohortID int64
+	if err := s.DB.R().QueryRowContext(ctx, "SELECT cohort_id FROM certificates WHERE id = ?", certID).Scan(&cohortID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Certificate{}, db.ErrNotFound
+		}
+		return Certificate{}, fmt.Errorf("revoke certificate: %w", err)
+	}
+	return s.RevokeCertificate(ctx, p, a, cohortID, certID, reason)
 }
 
 // Verification is what the public verification page shows.

@@ -389,6 +389,9 @@ func (s *Service) Review(ctx context.Context, p *authz.Principal, a audit.Actor,
 	if err != nil {
 		return Review{}, err
 	}
+	if r.Decision == DecisionAccept {
+		s.afterWork(ctx, h.ID, sub.UserID)
+	}
 	s.wake()
 	return r, nil
 }

@@ -277,6 +277,9 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, a audit.Actor,
 			if err := insertSubmission(ctx, tx, &sub); err != nil {
 				return err
 			}
+			if err := s.RecordSubmitted(ctx, tx, h, p.UserID, asg, sub.SubmittedAt); err != nil {
+				return err
+			}
 			if sub.SandboxOrgID != 0 {
 				sbOrg, err := org.GetOrg(ctx, tx, sub.SandboxOrgID)
 				if err != nil {

@@ -116,6 +116,7 @@ func (a *API) Register(rt *httpx.Router) {
 	a.registerAcademy(rt)
 	a.registerAcademyReports(rt)
 	a.registerGrading(rt)
+	a.registerAcademyCertificates(rt)
 	// Anything else under /api/ is a JSON 404, not the HTML one.
 	pub("GET", "/api/", a.notFound)
 }
