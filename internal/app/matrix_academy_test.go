@@ -67,6 +67,10 @@ var academyWebCases = map[string]routeCase{
 	"POST /o/{org}/academy/cohorts": {web: true, params: courseParam, want: organiserOnly(303),
 		body: "name=Matrix cohort {n}&course_id={course}&starts_on=2026-03-02&ends_on=2026-06-26"},
 	"GET /o/{org}/academy/cohorts/{cohort}": {web: true, params: webCohortOfA, want: cohortStatuses(200, 200, 200)},
+	// Editing a cohort's name and dates: organisers only.
+	"GET /o/{org}/academy/cohorts/{cohort}/edit": {web: true, params: webCohortOfA, want: cohortStatuses(200, 403, 403)},
+	"POST /o/{org}/academy/cohorts/{cohort}": {web: true, params: webCohortOfA, want: cohortStatuses(303, 403, 403),
+		body: "name=Renamed {n}&starts_on=2026-03-02&ends_on=2026-06-26"},
 	"POST /o/{org}/academy/cohorts/{cohort}/members": {web: true, params: webCohortOfA, want: cohortStatuses(201, 403, 403),
 		body: "email=enrolled{n}@example.org&role=participant"},
 	"POST /o/{org}/academy/cohorts/{cohort}/members/{user}/remove": {web: true, params: webCohortOfA, want: cohortStatuses(303, 403, 403)},

@@ -113,6 +113,14 @@ func TestPendingOnEmptyDatabase(t *testing.T) {
 	if n, err := d.Pending(ctx); n != 0 || err != nil {
 		t.Errorf("Pending after Migrate = %d, %v", n, err)
 	}
+	// A gap below the highest applied version (a migration merged from a
+	// branch) is pending too.
+	if _, err := d.W().ExecContext(ctx, "DELETE FROM schema_migrations WHERE version = ?", all[len(all)/2].Version); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Pending(ctx); n != 1 || err != nil {
+		t.Errorf("Pending with a gap = %d, %v; want 1", n, err)
+	}
 }
 
 func TestOpenRejectsUnknownScheme(t *testing.T) {

@@ -103,14 +103,27 @@ func (d *DB) Pending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var latest int
-	err = d.R().QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&latest)
+	// Each version on its own, not "above the highest applied": a
+	// migration merged from a branch with a lower number still counts.
+	rows, err := d.R().QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
+		return len(all), fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return len(all), fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
 		return len(all), fmt.Errorf("read schema_migrations: %w", err)
 	}
 	n := 0
 	for _, m := range all {
-		if m.Version > latest {
+		if !applied[m.Version] {
 			n++
 		}
 	}

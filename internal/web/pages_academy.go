@@ -66,6 +66,7 @@ func (wb *Web) registerAcademy(rt *httpx.Router) {
 	inOrg("GET", "/o/{org}/academy/cohorts/{cohort}/progress/{user}", use, ap.participantProgress)
 	ap.registerWork(inOrg)
 	ap.registerCohortExtras(inOrg)
+	ap.registerCohortEdit(inOrg)
 }
 
 // renderLesson turns lesson Markdown into safe HTML: goldmark with GitHub
@@ -219,7 +220,13 @@ func (ap *academyPages) course(w http.ResponseWriter, r *http.Request, o org.Org
 
 // --- cohorts -----------------------------------------------------------
 
-type cohortFormData struct{ Courses []academy.Course }
+// cohortFormData is the cohort form: a new cohort of one of Courses, or
+// Edit (the course fixed) posted to Action.
+type cohortFormData struct {
+	Courses []academy.Course
+	Edit    *academy.Cohort
+	Action  string
+}
 
 func (ap *academyPages) cohortForm(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg := ap.orgPage(r, o, "academy", "")
@@ -325,6 +332,8 @@ func (ap *academyPages) cohort(w http.ResponseWriter, r *http.Request, o org.Org
 		pg.Notice = pg.L.T("academy.enrol.done")
 	case r.URL.Query().Get("removed") != "":
 		pg.Notice = pg.L.T("academy.enrol.removed")
+	case r.URL.Query().Get("saved") != "":
+		pg.Notice = pg.L.T("academy.cohort.saved")
 	}
 	ap.renderCohort(w, r, o, pg, http.StatusOK, "")
 }
