@@ -46,6 +46,9 @@ func Count(n Network, text string, o Options) Measure {
 		m.Length = utf16Length(text)
 	case Viber:
 		m.Unit, m.Limit = UnitUTF16, ViberMaxText
+		if o.HasMedia {
+			m.Limit = ViberMaxCaption
+		}
 		m.Length = utf16Length(text)
 	case Threads:
 		m.Unit, m.Limit = UnitCharacters, ThreadsMaxText

@@ -66,6 +66,7 @@ const (
 	ThreadsMaxText        = 500
 	FacebookMaxMessage    = 63206
 	ViberMaxText          = 7000
+	ViberMaxCaption       = 768 // the "text" of a picture message
 	// NoPracticalLimit bounds channels without a limit of their own (email
 	// newsletter, website), so that a runaway paste is still caught.
 	NoPracticalLimit = 100000
@@ -113,8 +114,8 @@ func Label(n Network) string {
 
 // Options carry what changes the limit: a Mastodon instance's max_characters
 // (from GET /api/v2/instance configuration.statuses.max_characters; 0 means
-// the default 500), and whether a Telegram post carries media (its text is
-// then a caption, limited to 1,024).
+// the default 500), and whether a Telegram or Viber post carries media (its
+// text is then a caption, limited to 1,024 and 768).
 type Options struct {
 	MastodonMaxChars int
 	HasMedia         bool
@@ -162,7 +163,7 @@ func (m Measure) Problems() []string {
 	var p []string
 	if m.Length > m.Limit {
 		what := ""
-		if m.Network == Telegram && m.Limit == TelegramMaxCaption {
+		if (m.Network == Telegram && m.Limit == TelegramMaxCaption) || (m.Network == Viber && m.Limit == ViberMaxCaption) {
 			what = " for a media caption"
 		}
 		p = append(p, fmt.Sprintf("%s counts %s %s; the limit is %s%s",

@@ -253,6 +253,9 @@ var boundaryCases = []struct {
 	{"facebook 63207", Facebook, Options{}, strings.Repeat("a", 63207), 63207, 63207, 0, false, 1},
 	{"viber 7000", Viber, Options{}, strings.Repeat("ж", 7000), 7000, 14000, 0, true, 0},
 	{"viber 7001", Viber, Options{}, strings.Repeat("ж", 7001), 7001, 14002, 0, false, 1},
+	// With a picture the text is its caption: 768.
+	{"viber caption 768", Viber, Options{HasMedia: true}, strings.Repeat("ж", 768), 768, 1536, 0, true, 0},
+	{"viber caption 769", Viber, Options{HasMedia: true}, strings.Repeat("ж", 769), 769, 1538, 0, false, 1},
 	{"email 100000", Email, Options{}, strings.Repeat("a", 100000), 100000, 100000, 0, true, 0},
 	{"website 100001", Website, Options{}, strings.Repeat("a", 100001), 100001, 100001, 0, false, 1},
 }

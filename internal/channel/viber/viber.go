@@ -76,7 +76,7 @@ type Connector struct {
 const (
 	// MaxCaption is the longest picture description ("text"), counted
 	// like the text limit in UTF-16 code units (conservative).
-	MaxCaption = 768
+	MaxCaption = limits.ViberMaxCaption
 	// MaxPictureBytes: Viber shows images up to 1 MB on iOS and 3 MB on
 	// Android; a channel's audience has both.
 	MaxPictureBytes = 1_000_000
