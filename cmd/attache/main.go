@@ -42,6 +42,9 @@ var commands = []command{
 	{"audit verify", "verify the hash chain of the audit log", runAuditVerify},
 	{"secret rotate", "re-encrypt secrets at rest under a new key", runSecretRotate},
 	{"secrets rotate", "the same as secret rotate", runSecretRotate},
+	{"query check", "parse a listening query: exit 0 and its parsed form, or exit 2 and the error with its position", runQueryCheck},
+	{"query match", "match JSONL texts against JSONL standing queries; one JSONL line of matches per text", runQueryMatch},
+	{"text langid", "identify the language and script of each line on stdin; one JSONL line each", runTextLangid},
 	{"version", "print the version", runVersion},
 }
 
