@@ -44,6 +44,7 @@ var commands = []command{
 	{"secrets rotate", "the same as secret rotate", runSecretRotate},
 	{"query check", "parse a listening query: exit 0 and its parsed form, or exit 2 and the error with its position", runQueryCheck},
 	{"query match", "match JSONL texts against JSONL standing queries; one JSONL line of matches per text", runQueryMatch},
+	{"listen import", "import a JSONL or CSV file of public texts into an organisation's listening", runListenImport},
 	{"text langid", "identify the language and script of each line on stdin; one JSONL line each", runTextLangid},
 	{"version", "print the version", runVersion},
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ import (
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/mail"
 	"github.com/attache-project/attache/internal/media"
 	"github.com/attache-project/attache/internal/netguard"
@@ -90,6 +92,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		return nil, err
 	} else if len(applied) > 0 {
 		log.Info("database migrated", "applied", applied, "dialect", d.Dialect)
+		// Replies pulled before listening had a search index get theirs.
+		if slices.Contains(applied, "0012_listening.sql") {
+			if n, err := listen.IndexMissing(ctx, d, 1000); err != nil {
+				d.Close()
+				return nil, err
+			} else if n > 0 {
+				log.Info("mentions indexed for search", "count", n)
+			}
+		}
 	}
 	key, err := secret.LoadKey(cfg.SecretKey, filepath.Join(cfg.Data, "secret.key"))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/listen"
 )
 
 // MetricsArgs is the periodic metrics poll.
@@ -166,7 +167,8 @@ func (w *mentionsWorker) Work(ctx context.Context, _ *river.Job[MentionsArgs]) e
 func (w *mentionsWorker) Timeout(*river.Job[MentionsArgs]) time.Duration { return pollTimeout }
 
 // PullMentions asks every connected account for replies and mentions since
-// its cursor and stores the new ones (once per account and external id).
+// its cursor and stores the new ones in the listening store (once per
+// organisation, network and external id).
 // It returns how many it stored.
 func (p *Publisher) PullMentions(ctx context.Context) (int, error) {
 	rows, err := p.DB.R().QueryContext(ctx, `SELECT a.id, a.org_id, COALESCE(mc.cursor, '') FROM channel_accounts a
@@ -208,32 +210,41 @@ func (p *Publisher) PullMentions(ctx context.Context) (int, error) {
 			_ = channel.RecordError(ctx, p.DB.W(), acc.ID, now(), "replies: "+err.Error())
 			continue
 		}
+		batch := make([]listen.Mention, 0, len(ms))
+		for _, m := range ms {
+			lm := listen.Mention{OrgID: acc.OrgID, Source: string(acc.Network), AccountID: acc.ID, ExternalID: m.ExternalID,
+				URL: m.URL, AuthorID: m.AuthorID, AuthorHandle: m.AuthorHandle, AuthorName: m.AuthorName, Text: m.Text,
+				Language: m.Language, InReplyTo: m.InReplyTo, At: m.At, FetchedAt: now()}
+			if lm.At.IsZero() {
+				lm.At = now()
+			}
+			lm.Normalize()
+			// One malformed mention (no id) must not hold up the account's
+			// cursor and every mention after it.
+			if lm.Validate() != nil {
+				continue
+			}
+			batch = append(batch, lm)
+		}
+		stored := 0
 		err = p.DB.InTx(ctx, func(tx *db.Tx) error {
-			for _, m := range ms {
-				at := m.At.UTC().Truncate(time.Microsecond)
-				if m.At.IsZero() {
-					at = now()
-				}
-				res, err := tx.ExecContext(ctx, `INSERT INTO mentions (org_id, account_id, external_id, url, author_id, author_handle, author_name, text, language, in_reply_to, at, fetched_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, external_id) DO NOTHING`,
-					acc.OrgID, acc.ID, m.ExternalID, m.URL, m.AuthorID, m.AuthorHandle, m.AuthorName, m.Text, m.Language, m.InReplyTo, at, now())
-				if err != nil {
-					return err
-				}
-				if k, _ := res.RowsAffected(); k > 0 {
-					n++
-				}
+			// Stored once per organisation, source and external id: the
+			// same post seen through two accounts is one mention.
+			var err error
+			if stored, _, err = listen.InsertBatch(ctx, tx, batch); err != nil {
+				return err
 			}
 			if next == "" {
 				next = ar.cursor
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO mention_cursors (account_id, cursor, fetched_at) VALUES (?, ?, ?)
+			_, err = tx.ExecContext(ctx, `INSERT INTO mention_cursors (account_id, cursor, fetched_at) VALUES (?, ?, ?)
 				ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, fetched_at = excluded.fetched_at`, acc.ID, next, now())
 			return err
 		})
 		if err != nil {
 			return n, err
 		}
+		n += stored
 	}
 	return n, nil
 }
