@@ -16,6 +16,7 @@ import (
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/demo"
+	"github.com/attache-project/attache/internal/langid"
 	"github.com/attache-project/attache/internal/org"
 )
 
@@ -47,6 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	a.Ingest.Identify = lazyIdentifier(langid.Low)
 	if a.Config.Demo {
 		if err := loadDemo(ctx, e, a, true); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -252,4 +253,24 @@ func (p *progress) stop() {
 		close(p.done)
 	}
 	<-p.ended
+}
+
+// lazyIdentifier identifies languages with mode's models, loaded on the
+// first text that needs them (a server that ingests nothing never pays
+// for them); the script needs no model.
+func lazyIdentifier(mode langid.Mode) ingest.Identifier {
+	var (
+		once sync.Once
+		d    *langid.Detector
+	)
+	return ingest.Identifier{
+		Script: langid.Script,
+		Language: func(s string) string {
+			once.Do(func() { d, _ = langid.New(mode) })
+			if d == nil {
+				return ""
+			}
+			return d.Detect(s).Lang
+		},
+	}
 }

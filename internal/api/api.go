@@ -16,6 +16,7 @@ import (
 	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/media"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
@@ -31,6 +32,7 @@ type API struct {
 	Media     *media.Store // uploaded files (DATA/media)
 	Notify    *notify.Service
 	Academy   *academy.Service // may be nil: built from DB and Auth
+	Ingest    *ingest.Pipeline // may be nil: a pipeline without language identification
 	Log       *slog.Logger
 	// AllowPrivate is --allow-private-endpoints: channel accounts' base
 	// URLs may point to loopback and private addresses.
@@ -117,6 +119,7 @@ func (a *API) Register(rt *httpx.Router) {
 	a.registerAcademyReports(rt)
 	a.registerGrading(rt)
 	a.registerAcademyCertificates(rt)
+	a.registerListening(g)
 	// Anything else under /api/ is a JSON 404, not the HTML one.
 	pub("GET", "/api/", a.notFound)
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/attache-project/attache/internal/config"
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/mail"
 	"github.com/attache-project/attache/internal/media"
@@ -63,6 +64,9 @@ type App struct {
 	Media     *media.Store // uploaded files under DATA/media
 	Notify    *notify.Service
 	Academy   *academy.Service
+	// Ingest is listening's pipeline; the command that serves sets its
+	// language identification (internal/langid is linked only there).
+	Ingest *ingest.Pipeline
 	// LRS sends the academy's xAPI statements to a Learning Record Store
 	// (nil without --xapi-endpoint).
 	LRS    *academy.LRS
@@ -124,6 +128,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	// Certificates are signed with a key sealed by the box and named by
 	// the base URL (internal/academy/issuer.go).
 	a.Academy = &academy.Service{DB: d, Auth: a.Auth, Box: box, BaseURL: cfg.BaseURL, Log: log}
+	a.Ingest = &ingest.Pipeline{DB: d, Topics: &ingest.Topics{DB: d}}
 	if cfg.XAPIEndpoint != "" {
 		a.LRS = &academy.LRS{DB: d, Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUser, Password: cfg.XAPIPassword, Log: log}
 	}
@@ -182,7 +187,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	// Attachments at signed, expiring addresses, for networks that fetch them.
 	rt.Handle(httpx.Route{Method: "GET", Pattern: media.PublicPath, Access: httpx.Public}, a.PublicMedia)
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Ingest: a.Ingest, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
 	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
 	if err != nil {
 		return nil, err

@@ -31,21 +31,22 @@ func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 type Action string
 
 const (
-	ViewOrg          Action = "org.view"        // see the organisation and its dashboard
-	ManageOrg        Action = "org.manage"      // rename, time zone, 2FA policy
-	CreateSubOrg     Action = "org.create"      // create organisations (programme admins)
-	ViewMembers      Action = "members.view"    // list members and their roles
-	ManageMembers    Action = "members.manage"  // change roles, remove members, invite
-	ViewAudit        Action = "audit.view"      // read the organisation's audit log
-	UseCampaigns     Action = "campaigns.use"   // campaign studio, calendar (read)
-	EditCampaigns    Action = "campaigns.edit"  // create and change campaigns, items, variants, tasks
-	ManageChannels   Action = "channels.manage" // add and change channel accounts, approval policy
-	UseInbox         Action = "inbox.use"       // engagement inbox
-	UseListening     Action = "listening.use"   // listening and analytics
-	UseAcademy       Action = "academy.use"     // courses
-	UseAlumni        Action = "alumni.use"      // alumni network
-	UseLibrary       Action = "library.use"     // supporting materials
-	ViewAdminSection Action = "admin.view"      // the Admin area of the navigation
+	ViewOrg          Action = "org.view"         // see the organisation and its dashboard
+	ManageOrg        Action = "org.manage"       // rename, time zone, 2FA policy
+	CreateSubOrg     Action = "org.create"       // create organisations (programme admins)
+	ViewMembers      Action = "members.view"     // list members and their roles
+	ManageMembers    Action = "members.manage"   // change roles, remove members, invite
+	ViewAudit        Action = "audit.view"       // read the organisation's audit log
+	UseCampaigns     Action = "campaigns.use"    // campaign studio, calendar (read)
+	EditCampaigns    Action = "campaigns.edit"   // create and change campaigns, items, variants, tasks
+	ManageChannels   Action = "channels.manage"  // add and change channel accounts, approval policy
+	UseInbox         Action = "inbox.use"        // engagement inbox
+	UseListening     Action = "listening.use"    // listening and analytics
+	ManageListening  Action = "listening.manage" // topics, imports and ingest of listening
+	UseAcademy       Action = "academy.use"      // courses
+	UseAlumni        Action = "alumni.use"       // alumni network
+	UseLibrary       Action = "library.use"      // supporting materials
+	ViewAdminSection Action = "admin.view"       // the Admin area of the navigation
 )
 
 // matrix lists, for every action, the roles allowed to do it.
@@ -62,6 +63,7 @@ var matrix = map[Action][]Role{
 	ManageChannels:   {Admin, Editor},
 	UseInbox:         {Admin, Editor, Reviewer},
 	UseListening:     {Admin, Editor, Reviewer, Analyst},
+	ManageListening:  {Admin, Analyst},
 	UseAcademy:       Roles,
 	UseAlumni:        {Admin, Trainer, Participant, Alumni},
 	UseLibrary:       Roles,

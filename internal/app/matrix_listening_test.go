@@ -1,0 +1,39 @@
+package app_test
+
+// The matrix entries of listening's API: topics (read by everyone who
+// listens, managed by analysts and admins) and mentions (read; handed in
+// through the ingest endpoint by analysts and admins).
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/attache-project/attache/internal/listen"
+)
+
+func init() {
+	for k, v := range listeningAPICases {
+		apiRouteCases[k] = v
+	}
+}
+
+var listeningAPICases = map[string]routeCase{
+	"GET /api/v1/orgs/{org}/topics":         {allowed: []int{200}},
+	"POST /api/v1/orgs/{org}/topics":        {body: `{"name":"Matrix topic {n}","query":"grain AND Kyiv"}`, allowed: []int{201}},
+	"GET /api/v1/orgs/{org}/topics/{id}":    {params: topicOfA, allowed: []int{200}},
+	"PATCH /api/v1/orgs/{org}/topics/{id}":  {params: topicOfA, body: `{"query":"grain OR Odesa"}`, allowed: []int{200}},
+	"DELETE /api/v1/orgs/{org}/topics/{id}": {params: topicOfA, allowed: []int{204}},
+	"GET /api/v1/orgs/{org}/mentions":       {query: "q=grain&lang=en", allowed: []int{200}},
+	"POST /api/v1/orgs/{org}/mentions":      {body: `{"mentions":[{"id":"m{n}","text":"Grain from Kyiv {n}","lang":"en"}]}`, allowed: []int{200}},
+}
+
+// topicOfA is a fresh topic of A: {id}.
+func topicOfA(t *testing.T, f *Fixture, _ *TestUser) map[string]string {
+	t.Helper()
+	tp := listen.Topic{OrgID: f.A.ID, Name: fmt.Sprintf("Matrix fixture %d", f.Seq()), Query: "grain"}
+	if err := listen.CreateTopic(context.Background(), f.DB.W(), &tp); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": itoa(tp.ID)}
+}
