@@ -16,6 +16,9 @@ func init() {
 	for k, v := range listeningAPICases {
 		apiRouteCases[k] = v
 	}
+	for k, v := range listeningWebCases {
+		webRouteCases[k] = v
+	}
 }
 
 var listeningAPICases = map[string]routeCase{
@@ -26,6 +29,14 @@ var listeningAPICases = map[string]routeCase{
 	"DELETE /api/v1/orgs/{org}/topics/{id}": {params: topicOfA, allowed: []int{204}},
 	"GET /api/v1/orgs/{org}/mentions":       {query: "q=grain&lang=en", allowed: []int{200}},
 	"POST /api/v1/orgs/{org}/mentions":      {body: `{"mentions":[{"id":"m{n}","text":"Grain from Kyiv {n}","lang":"en"}]}`, allowed: []int{200}},
+}
+
+var listeningWebCases = map[string]routeCase{
+	"GET /o/{org}/listening":                      {web: true, query: "q=grain&lang=en", allowed: []int{200}},
+	"POST /o/{org}/listening/topics":              {web: true, body: "name=Matrix topic {n}&query=grain AND Kyiv", allowed: []int{303}},
+	"GET /o/{org}/listening/topics/{id}":          {web: true, params: topicOfA, allowed: []int{200}},
+	"POST /o/{org}/listening/topics/{id}":         {web: true, params: topicOfA, body: "name=Renamed {n}&query=grain OR Odesa", allowed: []int{303}},
+	"POST /o/{org}/listening/topics/{id}/archive": {web: true, params: topicOfA, allowed: []int{303}},
 }
 
 // topicOfA is a fresh topic of A: {id}.

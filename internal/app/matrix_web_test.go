@@ -65,7 +65,6 @@ var webRouteCases = map[string]routeCase{
 	// An attachment at its signed public address: anyone gets it.
 	"GET /media/p/{token}/{file}":                 {web: true, allowed: []int{200}, params: publicMediaFile},
 	"GET /o/{org}/inbox":                          {web: true},
-	"GET /o/{org}/listening":                      {web: true},
 	"GET /o/{org}/analytics":                      {web: true},
 	"GET /o/{org}/academy":                        {web: true},
 	"GET /o/{org}/alumni":                         {web: true},

@@ -19,13 +19,13 @@ var built = []area{
 	{"campaigns", authz.UseCampaigns},
 	{"calendar", authz.UseCampaigns},
 	{"academy", authz.UseAcademy},
+	{"listening", authz.UseListening},
 }
 
 // areas are the sections announced in the navigation; each has an honest
 // "coming" page until it is built.
 var areas = []area{
 	{"inbox", authz.UseInbox},
-	{"listening", authz.UseListening},
 	{"analytics", authz.UseListening},
 	{"alumni", authz.UseAlumni},
 	{"library", authz.UseLibrary},

@@ -84,7 +84,9 @@ func New(d Deps) (*Web, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// caret marks character n (1-based) of the line above it.
+		"caret":     func(n int) string { return strings.Repeat(" ", max(n-1, 0)) + "^" },
 		"num":       formatNumber,
 		"netLabel":  func(n limits.Network) string { return limits.Label(n) },
 		"replace":   func(s, old, new string) string { return strings.ReplaceAll(s, old, new) },
@@ -178,6 +180,7 @@ func (wb *Web) Register(rt *httpx.Router) {
 		inOrg("GET", "/o/{org}/"+a.slug, a.action, wb.comingPage(a))
 	}
 	wb.registerCampaigns(rt)
+	wb.registerListening(inOrg)
 
 	// Administration.
 	inOrg("GET", "/o/{org}/admin/{$}", authz.ViewAdminSection, wb.adminIndex)
