@@ -155,7 +155,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Connectors[limits.Facebook] = facebook.New
 	a.Connectors[limits.Instagram] = a.withMediaURL(instagram.New)
 	a.Connectors[limits.Threads] = a.withMediaURL(threads.New)
-	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify,
+	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify, Ingest: a.Ingest,
 		Registry: a.Connectors, HTTP: a.HTTP, Log: log}
 	if err := a.Publisher.Open(ctx, publish.EngineConfig{}); err != nil { // River's own migrations, after ours
 		d.Close()

@@ -131,16 +131,7 @@ func (p *Pipeline) Store(ctx context.Context, b *Batch) (Result, error) {
 			return err
 		}
 		res.Inserted = inserted
-		var matches []listen.Match
-		for i, id := range ids {
-			if id == 0 {
-				continue
-			}
-			for _, t := range b.topics[i] {
-				matches = append(matches, listen.Match{TopicID: t, MentionID: id})
-			}
-		}
-		res.Matches, err = listen.InsertMatches(ctx, tx, matches)
+		res.Matches, err = listen.InsertMatches(ctx, tx, MatchesOf(ids, b.topics))
 		return err
 	})
 	if err != nil {
@@ -178,6 +169,14 @@ func (p *Pipeline) prepare(it Item, orgID int64, fetched time.Time, matcher *lql
 		Text: it.Text, Language: it.Lang, InReplyTo: it.InReplyTo, At: it.At, FetchedAt: fetched,
 		Likes: it.Likes, Reposts: it.Reposts, Replies: it.Replies,
 	}
+	ids := p.annotate(&m, matcher, s)
+	return prepared{mention: m, topics: ids, ok: true}
+}
+
+// annotate identifies, analyses and matches one mention in place (its
+// language when missing, its script, its index keys) and returns the ids
+// of the topics it matches.
+func (p *Pipeline) annotate(m *listen.Mention, matcher *lql.Matcher, s *scratch) []int64 {
 	if m.Language == "" && p.Identify.Language != nil {
 		m.Language = p.Identify.Language(m.Text)
 	}
@@ -195,7 +194,40 @@ func (p *Pipeline) prepare(it Item, orgID int64, fetched time.Time, matcher *lql
 			ids = append(ids, id)
 		}
 	}
-	return prepared{mention: m, topics: ids, ok: true}
+	return ids
+}
+
+// Annotate is the pipeline's preparation for mentions that arrive already
+// shaped as listen.Mentions (the replies the publishing poller pulls): it
+// identifies, analyses and matches each in place against the
+// organisation's topics, and returns the topic ids per mention, for
+// MatchesOf once they are stored.
+func (p *Pipeline) Annotate(ctx context.Context, orgID int64, ms []listen.Mention) ([][]int64, error) {
+	matcher, err := p.Topics.Matcher(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var s scratch
+	topics := make([][]int64, len(ms))
+	for i := range ms {
+		topics[i] = p.annotate(&ms[i], matcher, &s)
+	}
+	return topics, nil
+}
+
+// MatchesOf pairs stored mention ids (0 for a duplicate, as InsertBatch
+// returns them) with the topics each matched.
+func MatchesOf(ids []int64, topics [][]int64) []listen.Match {
+	var out []listen.Match
+	for i, id := range ids {
+		if id == 0 || i >= len(topics) {
+			continue
+		}
+		for _, t := range topics[i] {
+			out = append(out, listen.Match{TopicID: t, MentionID: id})
+		}
+	}
+	return out
 }
 
 // Topics keeps each organisation's active topics compiled in a matcher.

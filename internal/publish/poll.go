@@ -8,6 +8,7 @@ import (
 
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/listen"
 )
 
@@ -226,12 +227,22 @@ func (p *Publisher) PullMentions(ctx context.Context) (int, error) {
 			}
 			batch = append(batch, lm)
 		}
+		// Identified, analysed and matched against the organisation's
+		// topics like any text listening collects.
+		topics, err := p.ingest().Annotate(ctx, acc.OrgID, batch)
+		if err != nil {
+			return n, err
+		}
 		stored := 0
 		err = p.DB.InTx(ctx, func(tx *db.Tx) error {
 			// Stored once per organisation, source and external id: the
 			// same post seen through two accounts is one mention.
+			var ids []int64
 			var err error
-			if stored, _, err = listen.InsertBatch(ctx, tx, batch); err != nil {
+			if stored, ids, err = listen.InsertBatch(ctx, tx, batch); err != nil {
+				return err
+			}
+			if _, err := listen.InsertMatches(ctx, tx, ingest.MatchesOf(ids, topics)); err != nil {
 				return err
 			}
 			if next == "" {
@@ -247,4 +258,13 @@ func (p *Publisher) PullMentions(ctx context.Context) (int, error) {
 		n += stored
 	}
 	return n, nil
+}
+
+// ingest is listening's pipeline, which annotates the pulled mentions: the
+// configured one, or one without language identification.
+func (p *Publisher) ingest() *ingest.Pipeline {
+	if p.Ingest != nil {
+		return p.Ingest
+	}
+	return &ingest.Pipeline{DB: p.DB, Topics: &ingest.Topics{DB: p.DB}}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/jobs"
 	"github.com/attache-project/attache/internal/media"
 	"github.com/attache-project/attache/internal/notify"
@@ -56,8 +57,12 @@ type Publisher struct {
 	Registry  channel.Registry
 	HTTP      *http.Client // the SSRF-guarded client
 	Limiter   *Limiter
-	Log       *slog.Logger
-	Engine    *jobs.Engine // set by Start
+	// Ingest is listening's pipeline, which identifies, analyses and
+	// matches the pulled replies; nil means one without language
+	// identification.
+	Ingest *ingest.Pipeline
+	Log    *slog.Logger
+	Engine *jobs.Engine // set by Start
 	// MaxAttempts is how many transient failures a version may have before
 	// it fails for good (River's attempt count); default 10.
 	MaxAttempts int

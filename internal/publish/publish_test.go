@@ -18,6 +18,7 @@ import (
 	"github.com/attache-project/attache/internal/campaign"
 	"github.com/attache-project/attache/internal/channel"
 	"github.com/attache-project/attache/internal/db"
+	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
 	"github.com/attache-project/attache/internal/publish"
@@ -519,6 +520,11 @@ func TestMetricsAndMentions(t *testing.T) {
 			t.Errorf("post_metrics: %d rows, likes %d", rows, likes)
 		}
 
+		// A standing topic of the organisation matches pulled replies.
+		tp := listen.Topic{OrgID: w.accounts[0].OrgID, Name: "Grain", Query: "grain"}
+		if err := listen.CreateTopic(ctx, e.DB.W(), &tp); err != nil {
+			t.Fatal(err)
+		}
 		w.fake.mu.Lock()
 		w.fake.mentions = []channel.Mention{
 			{ExternalID: "a1", AuthorHandle: "@someone@social.example", Text: "Thank you!", InReplyTo: got.ExternalID, At: time.Now()},
@@ -538,6 +544,10 @@ func TestMetricsAndMentions(t *testing.T) {
 		_ = e.DB.R().QueryRowContext(ctx, "SELECT cursor FROM mention_cursors WHERE account_id = ?", w.accounts[0].ID).Scan(&cursor)
 		if cursor != "a3" {
 			t.Errorf("cursor %q", cursor)
+		}
+		matched, err := listen.List(ctx, e.DB.R(), w.accounts[0].OrgID, listen.Filter{TopicID: tp.ID})
+		if err != nil || len(matched) != 1 || matched[0].ExternalID != "a2" || matched[0].AccountID != w.accounts[0].ID {
+			t.Errorf("the topic's matches among the pulled replies: %+v %v", matched, err)
 		}
 	})
 }
