@@ -42,6 +42,14 @@ func TestWebListening(t *testing.T) {
 		if err != nil || res.Matches != 2 {
 			t.Fatalf("ingest: %+v %v", res, err)
 		}
+		// Testing a query against the last 7 days saves nothing.
+		pv := b.post(base+"/preview", url.Values{"name": {"Serbia"}, "query": {"Vucic OR Beograd"}})
+		wantStatus(t, "preview", pv, 200)
+		wantBody(t, "preview", pv, "matches 1 of 3 mentions", "Вучић", `value="Serbia"`)
+		wantStatus(t, "preview of a broken query", b.post(base+"/preview", url.Values{"query": {"NEAR/3 x"}}), 422)
+		if strings.Contains(b.get(base).Body, ">Serbia</a>") {
+			t.Error("a preview created a topic")
+		}
 		page := b.get(topic + "?created=1")
 		wantBody(t, "topic page", page, "The topic has been created", "Експорт: зерно з Одеси", "Вучић", "@mfa_ua", `href="https://news.example/rs/1"`, `lang="sr"`, "data-confirm=")
 		if strings.Contains(page.Body, "Nothing about it") {

@@ -137,3 +137,56 @@ func (s *Service) Mentions(ctx context.Context, p *authz.Principal, orgID int64,
 	}
 	return Search(ctx, s.DB.R(), orgID, q)
 }
+
+// Preview is what a query would have matched among recent mentions.
+type Preview struct {
+	Matched  int       // among the scanned
+	Scanned  int       // mentions looked at, newest first
+	Complete bool      // every mention since the start was scanned
+	Examples []Mention // the newest matches, at most PreviewExamples
+}
+
+// Preview limits: the newest PreviewScan mentions of the period are
+// evaluated (a preview must answer in a moment even for a busy
+// organisation), and PreviewExamples matches are shown.
+const (
+	PreviewScan     = 5000
+	PreviewExamples = 20
+)
+
+// Preview evaluates a query, before it is saved, against the
+// organisation's mentions published since since, newest first.
+func (s *Service) Preview(ctx context.Context, p *authz.Principal, orgID int64, query string, since time.Time) (Preview, error) {
+	var pv Preview
+	if err := s.can(ctx, p, orgID, authz.UseListening); err != nil {
+		return pv, err
+	}
+	q, err := CheckQuery(query)
+	if err != nil {
+		return pv, err
+	}
+	f := Filter{From: since, Limit: MaxLimit}
+	var toks []text.Token
+	for pv.Scanned < PreviewScan {
+		ms, err := List(ctx, s.DB.R(), orgID, f)
+		if err != nil {
+			return pv, err
+		}
+		for _, m := range ms {
+			toks = text.AnalyzeAppend(toks[:0], m.Text)
+			if q.Match(&lql.Doc{Tokens: toks, Lang: m.Language, Source: m.Source, Author: m.AuthorHandle, Country: m.Country}) {
+				pv.Matched++
+				if len(pv.Examples) < PreviewExamples {
+					pv.Examples = append(pv.Examples, m)
+				}
+			}
+		}
+		pv.Scanned += len(ms)
+		if len(ms) < f.Limit {
+			pv.Complete = true
+			break
+		}
+		f.Before = CursorOf(ms[len(ms)-1])
+	}
+	return pv, nil
+}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/db"
@@ -23,6 +24,7 @@ func (wb *Web) listening() *listen.Service { return &listen.Service{DB: wb.DB} }
 func (wb *Web) registerListening(inOrg func(string, string, authz.Action, orgHandler)) {
 	inOrg("GET", "/o/{org}/listening", authz.UseListening, wb.listeningHome)
 	inOrg("POST", "/o/{org}/listening/topics", authz.ManageListening, wb.topicCreate)
+	inOrg("POST", "/o/{org}/listening/preview", authz.UseListening, wb.topicPreview)
 	inOrg("GET", "/o/{org}/listening/topics/{id}", authz.UseListening, wb.topicPage)
 	inOrg("POST", "/o/{org}/listening/topics/{id}", authz.ManageListening, wb.topicUpdate)
 	inOrg("POST", "/o/{org}/listening/topics/{id}/archive", authz.ManageListening, wb.topicArchive)
@@ -37,6 +39,8 @@ type listeningData struct {
 	Filter   url.Values    // the stream's filters as given
 	// QueryCaret: where the query's problem is, for the marker under it.
 	QueryCaret int
+	// Preview: what the query in the form matched in the last 7 days.
+	Preview *listen.Preview
 }
 
 // streamFilter reads the stream's filters from the query string; a bad
@@ -55,10 +59,30 @@ func (wb *Web) listeningHome(w http.ResponseWriter, r *http.Request, o org.Org) 
 	case r.URL.Query().Get("archived") != "":
 		pg.Notice = pg.L.T("listening.topic.archived")
 	}
-	wb.renderListening(w, r, o, pg, http.StatusOK)
+	wb.renderListening(w, r, o, pg, http.StatusOK, nil)
 }
 
-func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org, pg *page, status int) {
+// topicPreview tests the query of the new-topic form against the last
+// 7 days, without saving anything.
+func (wb *Web) topicPreview(w http.ResponseWriter, r *http.Request, o org.Org) {
+	if !wb.parseForm(w, r) {
+		return
+	}
+	pg := wb.orgPage(r, o, "listening", "")
+	pg.Form = url.Values{"name": {r.PostForm.Get("name")}, "query": {r.PostForm.Get("query")}}
+	pv, err := wb.listening().Preview(r.Context(), pg.P, o.ID, r.PostForm.Get("query"), time.Now().AddDate(0, 0, -7))
+	if fieldErrors(pg, err) {
+		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity, nil)
+		return
+	}
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	wb.renderListening(w, r, o, pg, http.StatusOK, &pv)
+}
+
+func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org, pg *page, status int, pv *listen.Preview) {
 	ctx := r.Context()
 	ts, err := wb.listening().Topics(ctx, pg.P, o.ID)
 	if err != nil {
@@ -75,7 +99,7 @@ func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org
 		return
 	}
 	pg.Title = pg.L.T("nav.listening")
-	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg)}
+	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv}
 	wb.render(w, r, status, "listening", pg)
 }
 
@@ -102,7 +126,7 @@ func (wb *Web) topicCreate(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg.Form = url.Values{"name": {t.Name}, "query": {t.Query}}
 	err := wb.listening().CreateTopic(r.Context(), pg.P, httpx.ActorFrom(r), &t)
 	if fieldErrors(pg, err) {
-		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity)
+		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity, nil)
 		return
 	}
 	if err != nil {
