@@ -32,6 +32,7 @@ var listeningAPICases = map[string]routeCase{
 }
 
 var listeningWebCases = map[string]routeCase{
+	"POST /o/{org}/listening/preview":             {web: true, body: "name=Matrix topic {n}&query=grain AND Kyiv", allowed: []int{200}},
 	"GET /o/{org}/listening":                      {web: true, query: "q=grain&lang=en", allowed: []int{200}},
 	"POST /o/{org}/listening/topics":              {web: true, body: "name=Matrix topic {n}&query=grain AND Kyiv", allowed: []int{303}},
 	"GET /o/{org}/listening/topics/{id}":          {web: true, params: topicOfA, allowed: []int{200}},
