@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/attache-project/attache/internal/listen"
 )
 
 // MaxFeedBytes caps a feed body; the largest real feeds of news outlets
@@ -332,7 +334,7 @@ func (p *feedParser) describe(ownNS string, f feedField) {
 	case own && f.name.Local == "link":
 		set(&p.info.Link, p.linkOf(f))
 	case f.name.Local == "language" && (own || f.name.Space == dcNS):
-		set(&p.info.Lang, normLang(f.text))
+		set(&p.info.Lang, listen.NormLanguage(f.text))
 	case f.name.Local == "updated" || f.name.Local == "lastBuildDate" || f.name.Local == "pubDate" || f.name.Space == dcNS && f.name.Local == "date":
 		if p.info.Updated.IsZero() {
 			p.info.Updated = parseFeedDate(f.text)
@@ -436,7 +438,7 @@ func (p *feedParser) items(feedURL string) ([]Item, FeedInfo, error) {
 		p.info.Link = p.resolve(p.info.Link)
 	}
 	if p.info.Lang == "" {
-		p.info.Lang = normLang(p.lang)
+		p.info.Lang = listen.NormLanguage(p.lang)
 	}
 	outlet := hostOf(p.info.Link)
 	if outlet == "" {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/valid"
 )
 
@@ -83,8 +84,8 @@ func Normalise(it *Item) error {
 	it.AuthorHandle = cleanName(it.AuthorHandle)
 	it.AuthorName = cleanName(it.AuthorName)
 	it.URL = cleanURL(it.URL)
-	it.Lang = normLang(it.Lang)
-	it.Country = normCountry(it.Country)
+	it.Lang = listen.NormLanguage(it.Lang)
+	it.Country = listen.NormCountry(it.Country)
 	it.Likes, it.Reposts, it.Replies = max(it.Likes, 0), max(it.Reposts, 0), max(it.Replies, 0)
 	if it.ExternalID == "" {
 		it.ExternalID = DeriveID(it)
@@ -235,34 +236,6 @@ func cleanURL(s string) string {
 		return ""
 	}
 	return s
-}
-
-func normLang(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexAny(s, "-_"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) < 2 || len(s) > 3 || !asciiLetters(s) {
-		return ""
-	}
-	return strings.ToLower(s)
-}
-
-func normCountry(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) != 2 || !asciiLetters(s) {
-		return ""
-	}
-	return strings.ToUpper(s)
-}
-
-func asciiLetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // cut shortens s to at most n bytes without splitting a character.

@@ -70,9 +70,9 @@ func (m *Mention) Normalize() {
 	m.AuthorName = cut(strings.TrimSpace(clean(m.AuthorName)), MaxAuthorBytes)
 	m.InReplyTo = cut(strings.TrimSpace(clean(m.InReplyTo)), MaxIDBytes)
 	m.Text = cut(clean(m.Text), MaxTextBytes)
-	m.Language = normLanguage(m.Language)
+	m.Language = NormLanguage(m.Language)
 	m.Script = normScript(m.Script)
-	m.Country = normCountry(m.Country)
+	m.Country = NormCountry(m.Country)
 	m.At = m.At.UTC().Truncate(time.Microsecond)
 	m.FetchedAt = m.FetchedAt.UTC().Truncate(time.Microsecond)
 	m.Likes, m.Reposts, m.Replies = max(m.Likes, 0), max(m.Reposts, 0), max(m.Replies, 0)
@@ -94,11 +94,11 @@ func (m *Mention) Validate() error {
 		return &valid.FieldError{Field: "at", Reason: "must be the time the mention was published"}
 	case len(m.Text) > MaxTextBytes || !plain(m.Text):
 		return &valid.FieldError{Field: "text", Reason: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxTextBytes)}
-	case m.Language != normLanguage(m.Language):
+	case m.Language != NormLanguage(m.Language):
 		return &valid.FieldError{Field: "language", Reason: "must be an ISO 639 code such as uk or cnr, or empty"}
 	case m.Script != normScript(m.Script):
 		return &valid.FieldError{Field: "script", Reason: "must be an ISO 15924 code such as Latn or Cyrl, or empty"}
-	case m.Country != normCountry(m.Country):
+	case m.Country != NormCountry(m.Country):
 		return &valid.FieldError{Field: "country", Reason: "must be an ISO 3166 alpha-2 code such as RS, or empty"}
 	case m.Likes < 0 || m.Reposts < 0 || m.Replies < 0:
 		return &valid.FieldError{Field: "likes", Reason: "engagement counts must not be negative"}
@@ -150,7 +150,10 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
-func normLanguage(s string) string {
+// NormLanguage reduces a language tag to its lower-case primary subtag
+// ("uk-UA" → "uk"), or "" when that is not 2–3 ASCII letters. Every
+// entry point of listening normalises codes with it.
+func NormLanguage(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "-_"); i >= 0 {
 		s = s[:i]
@@ -169,7 +172,8 @@ func normScript(s string) string {
 	return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
 }
 
-func normCountry(s string) string {
+// NormCountry upper-cases an ISO 3166-1 alpha-2 code, or gives "".
+func NormCountry(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) != 2 || !asciiLetters(s) {
 		return ""
