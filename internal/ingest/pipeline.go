@@ -47,6 +47,7 @@ type Result struct {
 	Inserted   int // new mentions
 	Duplicates int // already stored, or repeated within the batch
 	Matches    int // topic matches recorded
+	Unmatched  int // dropped by IngestMatching: no topic matched
 }
 
 // Add adds r to the running totals t.
@@ -56,6 +57,7 @@ func (t *Result) Add(r Result) {
 	t.Inserted += r.Inserted
 	t.Duplicates += r.Duplicates
 	t.Matches += r.Matches
+	t.Unmatched += r.Unmatched
 }
 
 // Ingest takes one batch (up to a few thousand items; callers split
@@ -66,6 +68,33 @@ func (p *Pipeline) Ingest(ctx context.Context, orgID int64, items []Item) (Resul
 		return Result{Received: len(items)}, err
 	}
 	return p.Store(ctx, b)
+}
+
+// IngestMatching is Ingest for sources too wide to keep whole (the
+// Bluesky firehose, a public timeline): only items that match at least one
+// of the organisation's topics are stored; the others are counted as
+// Unmatched.
+func (p *Pipeline) IngestMatching(ctx context.Context, orgID int64, items []Item) (Result, error) {
+	b, err := p.Prepare(ctx, orgID, items)
+	if err != nil {
+		return Result{Received: len(items)}, err
+	}
+	b.keepMatching()
+	return p.Store(ctx, b)
+}
+
+// keepMatching drops the mentions that matched no topic.
+func (b *Batch) keepMatching() {
+	n := 0
+	for i := range b.mentions {
+		if len(b.topics[i]) == 0 {
+			b.res.Unmatched++
+			continue
+		}
+		b.mentions[n], b.topics[n] = b.mentions[i], b.topics[i]
+		n++
+	}
+	b.mentions, b.topics = b.mentions[:n], b.topics[:n]
 }
 
 // Batch is a prepared batch, ready to store.

@@ -141,3 +141,34 @@ func TestPipeline(t *testing.T) {
 		}
 	})
 }
+
+// IngestMatching keeps only what some topic matches: a firehose source
+// stores the posts about the organisation's topics, not the whole stream.
+func TestIngestMatching(t *testing.T) {
+	ctx := context.Background()
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		org := pipelineOrg(t, e.DB, "mfa-m")
+		topic(t, e.DB, org, "Grain", `grain`)
+		p := &ingest.Pipeline{DB: e.DB, Topics: &ingest.Topics{DB: e.DB}}
+		at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		items := []ingest.Item{
+			{Source: "bluesky", ExternalID: "a", Text: "grain exports resume", At: at},
+			{Source: "bluesky", ExternalID: "b", Text: "nothing to see", At: at},
+			{Source: "bluesky", ExternalID: "c", Text: "more grain", At: at},
+		}
+		res, err := p.IngestMatching(ctx, org, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Inserted != 2 || res.Unmatched != 1 || res.Matches != 2 || res.Duplicates != 0 {
+			t.Fatalf("result %+v, want 2 inserted, 1 unmatched, 2 matches", res)
+		}
+		if got := matchedTopics(t, e.DB, org, "bluesky", "b"); len(got) != 0 {
+			t.Fatalf("unmatched item stored with topics %v", got)
+		}
+		var n int
+		if err := e.DB.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM mentions WHERE org_id = ?", org).Scan(&n); err != nil || n != 2 {
+			t.Fatalf("%d mentions stored (%v), want 2", n, err)
+		}
+	})
+}
