@@ -54,9 +54,38 @@ func (a *API) listTopics(w http.ResponseWriter, r *http.Request, p *authz.Princi
 	}{ts})
 }
 
+// topicIn is a topic or narrative as a client sends it; a field left
+// out keeps its value on PATCH.
 type topicIn struct {
-	Name  *string `json:"name"`
-	Query *string `json:"query"`
+	Name         *string   `json:"name"`
+	Query        *string   `json:"query"`
+	Kind         *string   `json:"kind"`
+	Claim        *string   `json:"claim"`
+	Disproof     *string   `json:"disproof"`
+	CounterLines *[]string `json:"counter_lines"`
+	Countries    *[]string `json:"countries"`
+	Languages    *[]string `json:"languages"`
+}
+
+// apply copies what the client sent onto c.
+func (in topicIn) apply(c *listen.TopicChange) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setList := func(dst *[]string, v *[]string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.Name, in.Name)
+	set(&c.Query, in.Query)
+	set(&c.Claim, in.Claim)
+	set(&c.Disproof, in.Disproof)
+	setList(&c.CounterLines, in.CounterLines)
+	setList(&c.Countries, in.Countries)
+	setList(&c.Languages, in.Languages)
 }
 
 func (a *API) createTopic(w http.ResponseWriter, r *http.Request, p *authz.Principal, o org.Org) {
@@ -64,12 +93,12 @@ func (a *API) createTopic(w http.ResponseWriter, r *http.Request, p *authz.Princ
 	if !decode(w, r, &in) {
 		return
 	}
-	t := listen.Topic{OrgID: o.ID}
-	if in.Name != nil {
-		t.Name = *in.Name
-	}
-	if in.Query != nil {
-		t.Query = *in.Query
+	var c listen.TopicChange
+	in.apply(&c)
+	t := listen.Topic{OrgID: o.ID, Name: c.Name, Query: c.Query, Claim: c.Claim, Disproof: c.Disproof,
+		CounterLines: c.CounterLines, Countries: c.Countries, Languages: c.Languages}
+	if in.Kind != nil {
+		t.Kind = *in.Kind
 	}
 	if err := a.listening().CreateTopic(r.Context(), p, actor(r), &t); err != nil {
 		a.writeError(w, r, err)
@@ -107,14 +136,14 @@ func (a *API) updateTopic(w http.ResponseWriter, r *http.Request, p *authz.Princ
 		a.writeError(w, r, err)
 		return
 	}
-	name, query := cur.Name, cur.Query
-	if in.Name != nil {
-		name = *in.Name
+	if in.Kind != nil && *in.Kind != cur.Kind {
+		a.writeError(w, r, &valid.FieldError{Field: "kind", Reason: "cannot change: create a new topic or narrative instead"})
+		return
 	}
-	if in.Query != nil {
-		query = *in.Query
-	}
-	t, err := a.listening().UpdateTopic(r.Context(), p, actor(r), o.ID, id, name, query)
+	c := listen.TopicChange{Name: cur.Name, Query: cur.Query, Claim: cur.Claim, Disproof: cur.Disproof,
+		CounterLines: cur.CounterLines, Countries: cur.Countries, Languages: cur.Languages}
+	in.apply(&c)
+	t, err := a.listening().UpdateTopic(r.Context(), p, actor(r), o.ID, id, c)
 	if err != nil {
 		a.writeError(w, r, err)
 		return

@@ -76,13 +76,19 @@ func (s *Service) CreateTopic(ctx context.Context, p *authz.Principal, a audit.A
 		if err := CreateTopic(ctx, tx, t); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, a.Entry(t.OrgID, "topic.create", "topic:"+strconv.FormatInt(t.ID, 10), map[string]string{"name": t.Name, "query": t.Query}))
+		return audit.Append(ctx, tx, a.Entry(t.OrgID, "topic.create", "topic:"+strconv.FormatInt(t.ID, 10), map[string]string{"name": t.Name, "query": t.Query, "kind": t.Kind}))
 	})
 }
 
-// UpdateTopic changes a topic's name and query; every instance uses the
-// new query from its next batch.
-func (s *Service) UpdateTopic(ctx context.Context, p *authz.Principal, a audit.Actor, orgID, id int64, name, query string) (Topic, error) {
+// TopicChange is what an edit may change: everything but the kind.
+type TopicChange struct {
+	Name, Query, Claim, Disproof       string
+	CounterLines, Countries, Languages []string
+}
+
+// UpdateTopic changes a topic's name, query and case record; every
+// instance uses the new query from its next batch.
+func (s *Service) UpdateTopic(ctx context.Context, p *authz.Principal, a audit.Actor, orgID, id int64, c TopicChange) (Topic, error) {
 	if err := s.can(ctx, p, orgID, authz.ManageListening); err != nil {
 		return Topic{}, err
 	}
@@ -90,7 +96,8 @@ func (s *Service) UpdateTopic(ctx context.Context, p *authz.Principal, a audit.A
 	if err != nil {
 		return t, err
 	}
-	t.Name, t.Query = name, query
+	t.Name, t.Query, t.Claim, t.Disproof = c.Name, c.Query, c.Claim, c.Disproof
+	t.CounterLines, t.Countries, t.Languages = c.CounterLines, c.Countries, c.Languages
 	if err := t.Validate(); err != nil {
 		return t, err
 	}

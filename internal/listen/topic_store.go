@@ -5,21 +5,28 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/valid"
 )
 
-const topicColumns = "id, org_id, name, query, created_by, created_at, updated_at, archived_at"
+const topicColumns = "id, org_id, name, query, kind, claim, disproof, counter_lines, countries, languages, created_by, created_at, updated_at, archived_at"
 
 func scanTopic(row interface{ Scan(...any) error }) (Topic, error) {
 	var t Topic
 	var by sql.NullInt64
-	err := row.Scan(&t.ID, &t.OrgID, &t.Name, &t.Query, &by, &t.CreatedAt, &t.UpdatedAt, &t.ArchivedAt)
+	var lines, countries, languages string
+	err := row.Scan(&t.ID, &t.OrgID, &t.Name, &t.Query, &t.Kind, &t.Claim, &t.Disproof, &lines, &countries, &languages,
+		&by, &t.CreatedAt, &t.UpdatedAt, &t.ArchivedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, db.ErrNotFound
 	}
+	if lines != "" {
+		t.CounterLines = strings.Split(lines, "\n")
+	}
+	t.Countries, t.Languages = strings.Fields(countries), strings.Fields(languages)
 	t.CreatedBy = by.Int64
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	if t.ArchivedAt != nil {
@@ -44,8 +51,10 @@ func CreateTopic(ctx context.Context, q db.Queryer, t *Topic) error {
 	if t.CreatedBy != 0 {
 		by = t.CreatedBy
 	}
-	err := q.QueryRowContext(ctx, `INSERT INTO topics (org_id, name, query, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, t.OrgID, t.Name, t.Query, by, t.CreatedAt, t.UpdatedAt).Scan(&t.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO topics (org_id, name, query, kind, claim, disproof, counter_lines, countries, languages,
+		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.OrgID, t.Name, t.Query, t.Kind, t.Claim, t.Disproof, strings.Join(t.CounterLines, "\n"), strings.Join(t.Countries, " "),
+		strings.Join(t.Languages, " "), by, t.CreatedAt, t.UpdatedAt).Scan(&t.ID)
 	if db.IsUniqueViolation(err) {
 		return nameTaken()
 	}
@@ -98,15 +107,18 @@ func queryTopics(ctx context.Context, q db.Queryer, query string, args ...any) (
 	return out, rows.Err()
 }
 
-// UpdateTopic saves a topic's name and query. An archived topic is not
-// changed (db.ErrNotFound), nor another organisation's.
+// UpdateTopic saves a topic's name, query and case record (its kind
+// stays). An archived topic is not changed (db.ErrNotFound), nor another
+// organisation's.
 func UpdateTopic(ctx context.Context, q db.Queryer, t *Topic) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
 	t.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
-	res, err := q.ExecContext(ctx, "UPDATE topics SET name = ?, query = ?, updated_at = ? WHERE id = ? AND org_id = ? AND archived_at IS NULL",
-		t.Name, t.Query, t.UpdatedAt, t.ID, t.OrgID)
+	res, err := q.ExecContext(ctx, `UPDATE topics SET name = ?, query = ?, claim = ?, disproof = ?, counter_lines = ?, countries = ?,
+		languages = ?, updated_at = ? WHERE id = ? AND org_id = ? AND archived_at IS NULL`,
+		t.Name, t.Query, t.Claim, t.Disproof, strings.Join(t.CounterLines, "\n"), strings.Join(t.Countries, " "),
+		strings.Join(t.Languages, " "), t.UpdatedAt, t.ID, t.OrgID)
 	if db.IsUniqueViolation(err) {
 		return nameTaken()
 	}

@@ -180,3 +180,47 @@ func TestTopicMatches(t *testing.T) {
 		}
 	})
 }
+
+// A narrative keeps its case record through the store; a topic may not
+// carry one, and codes are normalised or refused with the field named.
+func TestNarrativeCaseRecord(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		org := newOrg(t, e.DB, "mfa-n")
+		n := listen.Topic{OrgID: org, Kind: listen.KindNarrative, Name: "Biolabs", Query: `biolab* OR "біолабораторії"`,
+			Claim: "Secret laboratories make weapons.", Disproof: "No evidence; inspected by the IAEA and WHO.",
+			CounterLines: []string{" The labs are public-health labs. ", "", "Inspections are public."},
+			Countries: []string{"ua", "GE ", "ua"}, Languages: []string{"uk", "ru-RU", "en"}}
+		if err := listen.CreateTopic(ctx, e.DB.W(), &n); err != nil {
+			t.Fatal(err)
+		}
+		got, err := listen.GetTopic(ctx, e.DB.R(), org, n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != listen.KindNarrative || got.Claim != n.Claim || got.Disproof != n.Disproof ||
+			!slices.Equal(got.CounterLines, []string{"The labs are public-health labs.", "Inspections are public."}) ||
+			!slices.Equal(got.Countries, []string{"UA", "GE"}) || !slices.Equal(got.Languages, []string{"uk", "ru", "en"}) {
+			t.Fatalf("narrative read back as %+v", got)
+		}
+		var fe *valid.FieldError
+		bad := []struct {
+			t     listen.Topic
+			field string
+		}{
+			{listen.Topic{OrgID: org, Kind: listen.KindNarrative, Name: "No claim", Query: "x"}, "claim"},
+			{listen.Topic{OrgID: org, Name: "Topic with claim", Query: "x", Claim: "y"}, "claim"},
+			{listen.Topic{OrgID: org, Kind: "rumour", Name: "Kind", Query: "x"}, "kind"},
+			{listen.Topic{OrgID: org, Kind: listen.KindNarrative, Name: "Country", Query: "x", Claim: "c", Countries: []string{"Serbia"}}, "countries"},
+			{listen.Topic{OrgID: org, Kind: listen.KindNarrative, Name: "Lang", Query: "x", Claim: "c", Languages: []string{"u"}}, "languages"},
+		}
+		for _, b := range bad {
+			if err := listen.CreateTopic(ctx, e.DB.W(), &b.t); !errors.As(err, &fe) || fe.Field != b.field {
+				t.Errorf("%s: got %v, want an error on %s", b.t.Name, err, b.field)
+			}
+		}
+		plain := listen.Topic{OrgID: org, Name: "Grain", Query: "grain"}
+		if err := listen.CreateTopic(ctx, e.DB.W(), &plain); err != nil || plain.Kind != listen.KindTopic {
+			t.Fatalf("plain topic: %v, kind %q", err, plain.Kind)
+		}
+	})
+}

@@ -122,8 +122,10 @@ func (wb *Web) topicCreate(w http.ResponseWriter, r *http.Request, o org.Org) {
 		return
 	}
 	pg := wb.orgPage(r, o, "listening", "")
-	t := listen.Topic{OrgID: o.ID, Name: r.PostForm.Get("name"), Query: r.PostForm.Get("query")}
-	pg.Form = url.Values{"name": {t.Name}, "query": {t.Query}}
+	c := topicChangeOf(r.PostForm)
+	t := listen.Topic{OrgID: o.ID, Kind: r.PostForm.Get("kind"), Name: c.Name, Query: c.Query, Claim: c.Claim, Disproof: c.Disproof,
+		CounterLines: c.CounterLines, Countries: c.Countries, Languages: c.Languages}
+	pg.Form = r.PostForm
 	err := wb.listening().CreateTopic(r.Context(), pg.P, httpx.ActorFrom(r), &t)
 	if fieldErrors(pg, err) {
 		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity, nil)
@@ -134,6 +136,14 @@ func (wb *Web) topicCreate(w http.ResponseWriter, r *http.Request, o org.Org) {
 		return
 	}
 	redirect(w, r, pg.OrgURL("listening/topics/"+strconv.FormatInt(t.ID, 10))+"?created=1")
+}
+
+// topicChangeOf reads a topic or narrative form: counter-lines one per
+// line, countries and languages as codes separated by spaces or commas.
+func topicChangeOf(f url.Values) listen.TopicChange {
+	return listen.TopicChange{Name: f.Get("name"), Query: f.Get("query"), Claim: f.Get("claim"), Disproof: f.Get("disproof"),
+		CounterLines: listen.SplitLines(f.Get("counter_lines")), Countries: listen.SplitCodes(f.Get("countries")),
+		Languages: listen.SplitCodes(f.Get("languages"))}
 }
 
 func (wb *Web) topicOf(w http.ResponseWriter, r *http.Request, o org.Org, pg *page) (listen.Topic, bool) {
@@ -186,9 +196,9 @@ func (wb *Web) topicUpdate(w http.ResponseWriter, r *http.Request, o org.Org) {
 	if !ok {
 		return
 	}
-	name, query := r.PostForm.Get("name"), r.PostForm.Get("query")
-	pg.Form = url.Values{"name": {name}, "query": {query}}
-	_, err := wb.listening().UpdateTopic(r.Context(), pg.P, httpx.ActorFrom(r), o.ID, t.ID, name, query)
+	c := topicChangeOf(r.PostForm)
+	pg.Form = r.PostForm
+	_, err := wb.listening().UpdateTopic(r.Context(), pg.P, httpx.ActorFrom(r), o.ID, t.ID, c)
 	if fieldErrors(pg, err) {
 		wb.renderTopic(w, r, o, pg, t, http.StatusUnprocessableEntity)
 		return
