@@ -189,7 +189,7 @@ func TestNarrativeCaseRecord(t *testing.T) {
 		n := listen.Topic{OrgID: org, Kind: listen.KindNarrative, Name: "Biolabs", Query: `biolab* OR "біолабораторії"`,
 			Claim: "Secret laboratories make weapons.", Disproof: "No evidence; inspected by the IAEA and WHO.",
 			CounterLines: []string{" The labs are public-health labs. ", "", "Inspections are public."},
-			Countries: []string{"ua", "GE ", "ua"}, Languages: []string{"uk", "ru-RU", "en"}}
+			Countries:    []string{"ua", "GE ", "ua"}, Languages: []string{"uk", "ru-RU", "en"}}
 		if err := listen.CreateTopic(ctx, e.DB.W(), &n); err != nil {
 			t.Fatal(err)
 		}
