@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,11 +15,6 @@ import (
 	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/langid"
 )
-
-// importBatch is how many items go through the pipeline in one
-// transaction: large enough to amortise the commit, small enough that a
-// failure loses little and progress moves.
-const importBatch = 2000
 
 // runListenImport loads a JSONL or CSV file of public texts into an
 // organisation's listening: each record is normalised, its language
@@ -49,22 +43,12 @@ func runListenImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if format == "" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".jsonl", ".ndjson", ".json":
-			format = "jsonl"
-		case ".csv":
-			format = "csv"
-		default:
+		if format = ingest.FormatOf(path); format == "" {
 			return fmt.Errorf("listen import: say --format jsonl or --format csv for %s", path)
 		}
 	}
-	read := ingest.ReadJSONL
-	switch format {
-	case "jsonl":
-	case "csv":
-		read = ingest.ReadCSV
-	default:
-		return fmt.Errorf("listen import: --format must be jsonl or csv, not %q", format)
+	if _, err := ingest.Reader(format); err != nil {
+		return fmt.Errorf("listen import: --format: %w", err)
 	}
 	in, size, err := openInput(path)
 	if err != nil {
@@ -89,63 +73,8 @@ func runListenImport(ctx context.Context, e *env, args []string) error {
 	counted := &countingReader{r: in}
 	prog := newProgress(e.stderr, filepath.Base(path), size, counted)
 	defer prog.stop()
-	// Two stages: this goroutine reads and prepares (on every core) while
-	// the storer writes the previous batch (one connection).
-	var total ingest.Result
-	batches := make(chan *ingest.Batch, 1)
-	failed := make(chan struct{})
-	var storeErr error
-	stored := make(chan struct{})
-	go func() {
-		defer close(stored)
-		for b := range batches {
-			if storeErr != nil {
-				continue // drain
-			}
-			res, err := p.Store(ctx, b)
-			if err != nil {
-				storeErr = err
-				close(failed)
-				continue
-			}
-			total.Add(res)
-			prog.set(total)
-		}
-	}()
-	batch := make([]ingest.Item, 0, importBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		b, err := p.Prepare(ctx, o.ID, batch)
-		if err != nil {
-			return err
-		}
-		batch = batch[:0] // Prepare copied what it keeps
-		select {
-		case batches <- b:
-			return nil
-		case <-failed:
-			return errors.New("storing failed")
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	n, bad, err := read(counted, source, func(it ingest.Item) error {
-		batch = append(batch, it)
-		if len(batch) == importBatch {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	close(batches)
-	<-stored
-	if storeErr != nil {
-		err = storeErr
-	}
+	res, err := p.ImportStream(ctx, o.ID, counted, format, source, prog.set)
+	total, n, bad := res.Total, res.Good, res.Bad
 	prog.stop()
 	fmt.Fprintf(e.stdout, "%s: %d good records, %d new mentions, %d duplicates, %d topic matches, %d refused, %d bad records\n",
 		path, n, total.Inserted, total.Duplicates, total.Matches, total.Invalid, ingest.CountBad(bad))
