@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -67,6 +68,10 @@ type App struct {
 	// Ingest is listening's pipeline; the command that serves sets its
 	// language identification (internal/langid is linked only there).
 	Ingest *ingest.Pipeline
+	// ListenImports reads the files imported into listening from the web,
+	// under a context that Close cancels.
+	ListenImports *ingest.Importer
+	stopImports   context.CancelFunc
 	// LRS sends the academy's xAPI statements to a Learning Record Store
 	// (nil without --xapi-endpoint).
 	LRS    *academy.LRS
@@ -129,6 +134,18 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	// the base URL (internal/academy/issuer.go).
 	a.Academy = &academy.Service{DB: d, Auth: a.Auth, Box: box, BaseURL: cfg.BaseURL, Log: log}
 	a.Ingest = &ingest.Pipeline{DB: d, Topics: &ingest.Topics{DB: d}}
+	importCtx, stopImports := context.WithCancel(context.Background())
+	a.ListenImports = &ingest.Importer{DB: d, Pipeline: a.Ingest, Dir: filepath.Join(cfg.Data, "spool"), Log: log, Base: importCtx}
+	a.stopImports = stopImports
+	if err := os.MkdirAll(a.ListenImports.Dir, 0o700); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("listening imports: %w", err)
+	}
+	// An import whose instance stopped writes no more progress: after
+	// 10 minutes without, it is shown as interrupted.
+	if _, err := ingest.Recover(ctx, d, 10*time.Minute); err != nil {
+		log.Warn("listening imports: recover", "err", err)
+	}
 	if cfg.XAPIEndpoint != "" {
 		a.LRS = &academy.LRS{DB: d, Endpoint: cfg.XAPIEndpoint, Username: cfg.XAPIUser, Password: cfg.XAPIPassword, Log: log}
 	}
@@ -168,6 +185,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 // Close releases the database.
 func (a *App) Close() error {
 	a.Imports.Close() // running imports roll back before the database closes
+	a.stopImports()   // listening imports stop after their current batch
+	a.ListenImports.Wait()
 	return a.DB.Close()
 }
 
@@ -188,7 +207,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	rt.Handle(httpx.Route{Method: "GET", Pattern: media.PublicPath, Access: httpx.Public}, a.PublicMedia)
 
 	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Ingest: a.Ingest, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
-	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
+	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, ListenImports: a.ListenImports, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/attache-project/attache/internal/listen"
 )
@@ -38,6 +39,25 @@ var listeningWebCases = map[string]routeCase{
 	"GET /o/{org}/listening/topics/{id}":          {web: true, params: topicOfA, allowed: []int{200}},
 	"POST /o/{org}/listening/topics/{id}":         {web: true, params: topicOfA, body: "name=Renamed {n}&query=grain OR Odesa", allowed: []int{303}},
 	"POST /o/{org}/listening/topics/{id}/archive": {web: true, params: topicOfA, allowed: []int{303}},
+	"GET /o/{org}/listening/narratives/new":       {web: true, allowed: []int{200}},
+	"GET /o/{org}/listening/import":               {web: true, allowed: []int{200}},
+	// The matrix posts a urlencoded form: an upload needs multipart, 400.
+	"POST /o/{org}/listening/import":      {web: true, body: "file=not-multipart", allowed: []int{400}},
+	"GET /o/{org}/listening/imports/{id}": {web: true, params: importOfA, allowed: []int{200}},
+}
+
+// importOfA is a finished file import of A: {id}.
+func importOfA(t *testing.T, f *Fixture, _ *TestUser) map[string]string {
+	t.Helper()
+	now := time.Now().UTC()
+	var id int64
+	err := f.DB.W().QueryRowContext(context.Background(), `INSERT INTO listen_imports (org_id, filename, format, source, status,
+		size_bytes, read_bytes, received, inserted, started_at, updated_at, finished_at)
+		VALUES (?, 'posts.jsonl', 'jsonl', 'file', 'done', 10, 10, 1, 1, ?, ?, ?) RETURNING id`, f.A.ID, now, now, now).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": itoa(id)}
 }
 
 // topicOfA is a fresh topic of A: {id}.

@@ -197,3 +197,23 @@ func (s *Service) Preview(ctx context.Context, p *authz.Principal, orgID int64, 
 	}
 	return pv, nil
 }
+
+// TopicStats counts a topic's matches for its dashboard (see TopicStats).
+func (s *Service) TopicStats(ctx context.Context, p *authz.Principal, orgID, id int64, from, to time.Time) (Stats, error) {
+	if err := s.can(ctx, p, orgID, authz.UseListening); err != nil {
+		return Stats{}, err
+	}
+	if _, err := GetTopic(ctx, s.DB.R(), orgID, id); err != nil {
+		return Stats{}, err
+	}
+	return TopicStats(ctx, s.DB.R(), orgID, id, from, to)
+}
+
+// DailyCounts gives each topic's matches per day (the topic list's
+// sparklines).
+func (s *Service) DailyCounts(ctx context.Context, p *authz.Principal, orgID int64, from, to time.Time) (map[int64][]int64, error) {
+	if err := s.can(ctx, p, orgID, authz.UseListening); err != nil {
+		return nil, err
+	}
+	return DailyCounts(ctx, s.DB.R(), orgID, from, to)
+}

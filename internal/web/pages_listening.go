@@ -5,6 +5,7 @@ package web
 // listen.Service; these handlers parse, call and render.
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -28,6 +29,8 @@ func (wb *Web) registerListening(inOrg func(string, string, authz.Action, orgHan
 	inOrg("GET", "/o/{org}/listening/topics/{id}", authz.UseListening, wb.topicPage)
 	inOrg("POST", "/o/{org}/listening/topics/{id}", authz.ManageListening, wb.topicUpdate)
 	inOrg("POST", "/o/{org}/listening/topics/{id}/archive", authz.ManageListening, wb.topicArchive)
+	inOrg("GET", "/o/{org}/listening/narratives/new", authz.ManageListening, wb.narrativeForm)
+	wb.registerListeningImport(inOrg)
 }
 
 // listeningData is the listening home: topics, the new-topic form and the
@@ -41,6 +44,32 @@ type listeningData struct {
 	QueryCaret int
 	// Preview: what the query in the form matched in the last 7 days.
 	Preview *listen.Preview
+	// The topic page's dashboard: the period shown, its counts, and the
+	// same as JSON for the charts.
+	Period    string
+	Periods   []string
+	Stats     *listen.Stats
+	StatsJSON string
+	// The home's topic list: matches per day over the last week.
+	Sparks map[int64]sparkline
+	// NewNarrative: the form page of a new narrative.
+	NewNarrative bool
+}
+
+// periods a topic's dashboard offers, and how far each looks back.
+var periods = []struct {
+	key string
+	d   time.Duration
+}{{"24h", 24 * time.Hour}, {"7d", 7 * 24 * time.Hour}, {"30d", 30 * 24 * time.Hour}}
+
+// periodOf reads ?period=, 7 days by default.
+func periodOf(r *http.Request) (string, time.Duration) {
+	for _, p := range periods {
+		if p.key == r.URL.Query().Get("period") {
+			return p.key, p.d
+		}
+	}
+	return "7d", 7 * 24 * time.Hour
 }
 
 // streamFilter reads the stream's filters from the query string; a bad
@@ -98,8 +127,18 @@ func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org
 		wb.fail(w, r, err)
 		return
 	}
+	now := time.Now().UTC()
+	daily, err := wb.listening().DailyCounts(ctx, pg.P, o.ID, now.AddDate(0, 0, -6), now.Add(time.Minute))
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	sparks := map[int64]sparkline{}
+	for id, counts := range daily {
+		sparks[id] = sparklineOf(counts)
+	}
 	pg.Title = pg.L.T("nav.listening")
-	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv}
+	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv, Sparks: sparks}
 	wb.render(w, r, status, "listening", pg)
 }
 
@@ -128,6 +167,10 @@ func (wb *Web) topicCreate(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg.Form = r.PostForm
 	err := wb.listening().CreateTopic(r.Context(), pg.P, httpx.ActorFrom(r), &t)
 	if fieldErrors(pg, err) {
+		if t.Kind == listen.KindNarrative {
+			wb.renderNarrativeForm(w, r, pg, http.StatusUnprocessableEntity)
+			return
+		}
 		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity, nil)
 		return
 	}
@@ -172,18 +215,49 @@ func (wb *Web) topicPage(w http.ResponseWriter, r *http.Request, o org.Org) {
 	case r.URL.Query().Get("saved") != "":
 		pg.Notice = pg.L.T("listening.topic.saved")
 	}
-	pg.Form = url.Values{"name": {t.Name}, "query": {t.Query}}
+	pg.Form = url.Values{"name": {t.Name}, "query": {t.Query}, "claim": {t.Claim}, "disproof": {t.Disproof},
+		"counter_lines": {strings.Join(t.CounterLines, "\n")}, "countries": {strings.Join(t.Countries, " ")},
+		"languages": {strings.Join(t.Languages, " ")}}
 	wb.renderTopic(w, r, o, pg, t, http.StatusOK)
 }
 
+// narrativeForm is the form of a new narrative: a topic with its case
+// record.
+func (wb *Web) narrativeForm(w http.ResponseWriter, r *http.Request, o org.Org) {
+	wb.renderNarrativeForm(w, r, wb.orgPage(r, o, "listening", ""), http.StatusOK)
+}
+
+func (wb *Web) renderNarrativeForm(w http.ResponseWriter, r *http.Request, pg *page, status int) {
+	pg.Title = pg.L.T("listening.narrative.new")
+	pg.Data = listeningData{NewNarrative: true, QueryCaret: queryCaret(pg)}
+	wb.render(w, r, status, "listening", pg)
+}
+
 func (wb *Web) renderTopic(w http.ResponseWriter, r *http.Request, o org.Org, pg *page, t listen.Topic, status int) {
-	ms, err := wb.listening().Mentions(r.Context(), pg.P, o.ID, "", listen.Filter{TopicID: t.ID})
+	ctx := r.Context()
+	ms, err := wb.listening().Mentions(ctx, pg.P, o.ID, "", listen.Filter{TopicID: t.ID})
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	period, d := periodOf(r)
+	to := time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
+	stats, err := wb.listening().TopicStats(ctx, pg.P, o.ID, t.ID, to.Add(-d), to)
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	js, err := json.Marshal(stats)
 	if err != nil {
 		wb.fail(w, r, err)
 		return
 	}
 	pg.Title = t.Name
-	pg.Data = listeningData{Topic: &t, Mentions: ms, QueryCaret: queryCaret(pg)}
+	keys := make([]string, len(periods))
+	for i, p := range periods {
+		keys[i] = p.key
+	}
+	pg.Data = listeningData{Topic: &t, Mentions: ms, QueryCaret: queryCaret(pg), Period: period, Periods: keys, Stats: &stats, StatsJSON: string(js)}
 	wb.render(w, r, status, "listening", pg)
 }
 
@@ -221,4 +295,33 @@ func (wb *Web) topicArchive(w http.ResponseWriter, r *http.Request, o org.Org) {
 		return
 	}
 	redirect(w, r, pg.OrgURL("listening")+"?archived=1")
+}
+
+// sparkline is a topic's week drawn as an SVG polyline in a 100×24 box.
+type sparkline struct {
+	Points string
+	Total  int64
+}
+
+func sparklineOf(counts []int64) sparkline {
+	var peak, total int64
+	for _, n := range counts {
+		peak, total = max(peak, n), total+n
+	}
+	var b strings.Builder
+	for i, n := range counts {
+		x := 0.0
+		if len(counts) > 1 {
+			x = float64(i) * 100 / float64(len(counts)-1)
+		}
+		y := 22.0
+		if peak > 0 {
+			y = 22 - float64(n)*20/float64(peak)
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64))
+	}
+	return sparkline{Points: b.String(), Total: total}
 }

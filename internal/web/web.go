@@ -24,6 +24,7 @@ import (
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/i18n"
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/media"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
@@ -42,8 +43,11 @@ type Deps struct {
 	Media     *media.Store
 	Notify    *notify.Service
 	Academy   *academy.Service // may be nil: built from DB and Auth
-	Log       *slog.Logger
-	Config    *config.Config
+	// ListenImports reads the files imported into listening; nil means
+	// imports through the web are off.
+	ListenImports *ingest.Importer
+	Log           *slog.Logger
+	Config        *config.Config
 	// HTTP calls the networks when accounts are connected (the
 	// SSRF-guarded client).
 	HTTP    *http.Client
@@ -95,6 +99,7 @@ func New(d Deps) (*Web, error) {
 		"langName":  func(l string) string { return i18n.Names[l] },
 		"languages": func() []string { return i18n.Supported },
 		"timeZones": func() []string { return zones },
+		"list":      func(xs ...string) []string { return xs },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict: odd number of arguments")
@@ -114,12 +119,18 @@ func New(d Deps) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold blocks shared by the pages of an area; every
+	// page is parsed with them and the layout.
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	for _, n := range names {
 		base := path.Base(n)
-		if base == "layout.html" {
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, append([]string{"templates/layout.html", n}, partials...)...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", base, err)
 		}

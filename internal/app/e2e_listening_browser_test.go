@@ -1,0 +1,126 @@
+package app_test
+
+// Listening in a real browser, as an analyst works: create a topic with a
+// query (a syntax error first, shown in place), import a JSONL file from
+// the browser and watch it finish, then open the topic and see the
+// mentions it matched and its charts, drawn by ECharts under the strict
+// CSP with nothing in the console.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/attache-project/attache/internal/testutil"
+)
+
+// listeningFile writes a JSONL export: n texts about the grain corridor
+// in Ukrainian, Serbian Cyrillic and English spread over the last two
+// days, unrelated texts, and one broken line.
+func listeningFile(t *testing.T, n int) string {
+	t.Helper()
+	now := time.Now().UTC()
+	var b strings.Builder
+	texts := []struct{ lang, text string }{
+		{"uk", "Зерновий коридор знову працює: судно %d вийшло з Одеси"},
+		{"sr", "Житни коридор: брод %d је испловио из Одесе"},
+		{"en", "Grain corridor: ship %d left Odesa this morning"},
+	}
+	for i := range n {
+		x := texts[i%len(texts)]
+		at := now.Add(-time.Duration(i%47) * time.Hour).Add(-time.Duration(i%59) * time.Minute)
+		fmt.Fprintf(&b, `{"id":"g%d","text":%q,"lang":%q,"author":"@outlet%d","published_at":%q}`+"\n",
+			i, fmt.Sprintf(x.text, i), x.lang, i%7, at.Format(time.RFC3339))
+		if i%4 == 0 {
+			fmt.Fprintf(&b, `{"id":"o%d","text":"Football results of round %d","lang":"en","published_at":%q}`+"\n", i, i, at.Format(time.RFC3339))
+		}
+		if i == 5 {
+			b.WriteString("{\"id\": \"broken\", \"text\": \n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "grain-week.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBrowserListeningJourney(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := testutil.Browser(t)
+		base := startDemoServer(t, e)
+		file := listeningFile(t, 3000)
+
+		signInAs(t, ctx, base, "admin.ua@demo.attache.test")
+		open(t, ctx, base, "/o/mfa-ua/listening")
+
+		// A query with an unbalanced parenthesis is refused, marked in place.
+		testutil.BrowserDo(t, ctx, "type a broken query",
+			chromedp.SendKeys(chromedp.CSS(`#name`), "Grain corridor"),
+			chromedp.SendKeys(chromedp.CSS(`#query`), `("grain corridor" OR коридор`),
+		)
+		clickAndWaitForPage(t, ctx, `form[action$="/listening/topics"] button.btn-primary`, "create with a broken query")
+		if msg := evalString(t, ctx, "read the error", `document.querySelector('#query-error')?.textContent || ''`); !strings.Contains(msg, "parenthes") {
+			t.Fatalf("no error in place for the broken query: %q\n%s", msg, testutil.PageReport(ctx))
+		}
+		testutil.BrowserConsole(ctx) // forget the 422 of the refused form
+		// Corrected: the Latin spelling also finds Cyrillic text.
+		testutil.BrowserDo(t, ctx, "correct the query",
+			chromedp.SetValue(chromedp.CSS(`#query`), `("grain corridor" OR koridor) AND NOT football`),
+		)
+		clickAndWaitForPage(t, ctx, `form[action$="/listening/topics"] button.btn-primary`, "create the topic")
+		topicPath := currentPath(t, ctx)
+		if !strings.Contains(topicPath, "/listening/topics/") {
+			t.Fatalf("after creating, the browser is at %s\n%s", topicPath, testutil.PageReport(ctx))
+		}
+
+		// Import the file from the browser and wait for it to finish.
+		open(t, ctx, base, "/o/mfa-ua/listening/import")
+		testutil.BrowserDo(t, ctx, "choose the file", chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}))
+		clickAndWaitForPage(t, ctx, `form[action$="/listening/import"] button[type="submit"]`, "start the import")
+		if p := currentPath(t, ctx); !strings.Contains(p, "/listening/imports/") {
+			t.Fatalf("after uploading, the browser is at %s\n%s", p, testutil.PageReport(ctx))
+		}
+		testutil.BrowserDo(t, ctx, "wait for the import to finish",
+			chromedp.WaitVisible(chromedp.CSS(`#listen-import .import-state-done`)))
+		state := evalString(t, ctx, "read the result", `(() => { const s = document.querySelector('#listen-import');
+			return s.querySelector('progress').value + '|' + s.querySelector('.facts').innerText.replace(/\s+/g, ' ') + '|' +
+			(s.querySelector('.problems')?.innerText || ''); })()`)
+		if !strings.HasPrefix(state, "100|") || !strings.Contains(state, "3750") || !strings.Contains(state, "3000") || !strings.Contains(state, "line 9") {
+			t.Fatalf("import result %q\n%s", state, testutil.PageReport(ctx))
+		}
+
+		// The topic: its matches, and the charts drawn.
+		open(t, ctx, base, topicPath)
+		testutil.BrowserDo(t, ctx, "wait for the charts", chromedp.WaitVisible(chromedp.CSS(`#topic-dashboard[data-drawn="3"] #chart-volume canvas`)))
+		page := evalString(t, ctx, "read the topic page", `(() => { const d = document.querySelector('#topic-dashboard');
+			const c = d.querySelector('#chart-volume canvas').getBoundingClientRect();
+			return [c.width > 200 && c.height > 100, document.querySelector('main').innerText].join('|'); })()`)
+		if !strings.HasPrefix(page, "true|") {
+			t.Fatalf("the volume chart has no size\n%s", testutil.PageReport(ctx))
+		}
+		for _, want := range []string{"3000 mentions matched", "Зерновий коридор знову працює", "Житни коридор", "Grain corridor: ship"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the topic page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, "Football results") {
+			t.Errorf("the topic page shows a mention its query excludes")
+		}
+		for _, c := range []string{"uk", "sr", "en"} {
+			if !strings.Contains(page, c+"\t1000") && !strings.Contains(page, c+" 1000") {
+				t.Errorf("the languages table lacks %s with 1000\n%s", c, page)
+			}
+		}
+		if msgs := testutil.BrowserConsole(ctx); len(msgs) > 0 {
+			t.Errorf("the console has messages on the topic page:\n%s", strings.Join(msgs, "\n"))
+		}
+		requireNoSeriousAxe(t, ctx, "topic dashboard")
+		saveScreenshot(t, ctx, "listening-topic.png")
+	})
+}
