@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/ingest"
@@ -77,5 +78,49 @@ func TestWebListening(t *testing.T) {
 		if page := b.get(base + "?archived=1"); !strings.Contains(page.Body, "The topic has been archived") || strings.Contains(page.Body, "Grain exports</a>") {
 			t.Errorf("after archiving: %.2000s", page.Body)
 		}
+	})
+}
+
+// A narrative is written with its case record (refused without a claim,
+// with the field named), tags what its query finds, shows its record on
+// its page and in its edit form; the stream filters by day in the
+// organisation's time zone.
+func TestWebNarrativesAndStreamDates(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e, WithPasswords())
+		base := fmt.Sprintf("/o/%s/listening", f.A.Slug)
+		b := newBrowser(t, f)
+		b.signIn(f.Members[authz.Analyst])
+		wantBody(t, "form", b.get(base+"/narratives/new"), "New narrative", `name="kind" value="narrative"`, "Lines to take")
+
+		form := url.Values{"kind": {"narrative"}, "name": {"Biolabs"}, "query": {`biolab* OR біолабораторі*`},
+			"countries": {"UA, md"}, "languages": {"uk ru"}, "counter_lines": {"The labs are public-health labs.\r\n\r\nInspections are public."},
+			"disproof": {"No evidence; the labs are inspected."}}
+		noClaim := b.post(base+"/topics", form)
+		wantStatus(t, "no claim", noClaim, 422)
+		wantBody(t, "no claim", noClaim, "New narrative", "claim-error", "Biolabs")
+		form.Set("claim", "Secret laboratories make weapons.")
+		resp := b.post(base+"/topics", form)
+		wantStatus(t, "create", resp, 303)
+		narrative, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+
+		day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+		if _, err := f.Ingest.Ingest(context.Background(), f.A.ID, []ingest.Item{
+			{Source: "telegram", ExternalID: "b1", Text: "Американські біолабораторії в Україні", Lang: "uk", At: day(1)},
+			{Source: "x", ExternalID: "b2", Text: "The biolabs again", Lang: "en", At: day(3)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		page := b.get(narrative)
+		wantBody(t, "narrative page", page, "Narrative", "Secret laboratories make weapons.", "Inspections are public.", "UA, MD",
+			"біолабораторії", "The biolabs again", `data-stats=`, "Activity")
+		id := narrative[strings.LastIndex(narrative, "/")+1:]
+		stream := b.get(base + "?topic=" + id + "&from=2026-03-02&to=2026-03-03")
+		if !strings.Contains(stream.Body, "The biolabs again") || strings.Contains(stream.Body, "Американські") {
+			t.Errorf("stream of 2–3 March: %.3000s", stream.Body)
+		}
+		saved := b.post(narrative, url.Values{"name": {"Biolabs"}, "query": {"biolab*"}, "claim": {"Labs make weapons."}, "countries": {"XX1"}})
+		wantStatus(t, "bad country", saved, 422)
+		wantBody(t, "bad country", saved, "countries-error")
 	})
 }

@@ -73,11 +73,18 @@ func periodOf(r *http.Request) (string, time.Duration) {
 }
 
 // streamFilter reads the stream's filters from the query string; a bad
-// value is ignored (and shown as given), not an error page.
-func streamFilter(q url.Values) (listen.Filter, string) {
+// value is ignored (and shown as given), not an error page. The dates
+// from and to (both included) are days in the organisation's time zone.
+func streamFilter(q url.Values, loc *time.Location) (listen.Filter, string) {
 	f := listen.Filter{Lang: strings.TrimSpace(q.Get("lang")), Source: strings.TrimSpace(q.Get("source")), Author: strings.TrimSpace(q.Get("author"))}
 	if id, err := strconv.ParseInt(q.Get("topic"), 10, 64); err == nil && id > 0 {
 		f.TopicID = id
+	}
+	if d, err := time.ParseInLocation("2006-01-02", q.Get("from"), loc); err == nil {
+		f.From = d
+	}
+	if d, err := time.ParseInLocation("2006-01-02", q.Get("to"), loc); err == nil {
+		f.To = d.AddDate(0, 0, 1)
 	}
 	return f, q.Get("q")
 }
@@ -118,7 +125,11 @@ func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org
 		wb.fail(w, r, err)
 		return
 	}
-	f, words := streamFilter(r.URL.Query())
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	f, words := streamFilter(r.URL.Query(), loc)
 	ms, err := wb.listening().Mentions(ctx, pg.P, o.ID, words, f)
 	if errors.Is(err, db.ErrNotFound) { // a topic of the filter that is not ours
 		ms, err = nil, nil
