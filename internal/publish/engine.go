@@ -25,6 +25,9 @@ type EngineConfig struct {
 	// plus rescueMargin). See DefaultJobTimeout for the reasoning.
 	JobTimeout  time.Duration
 	RescueAfter time.Duration
+	// Tasks are other areas' periodic work run on this engine (listening's
+	// signals and sources); NoPeriodic leaves them out too.
+	Tasks []jobs.Task
 }
 
 // Crash recovery. A job that was running when its process died (SIGKILL,
@@ -119,6 +122,7 @@ func (p *Publisher) Open(ctx context.Context, c EngineConfig) error {
 				return RefreshArgs{}, &river.InsertOpts{MaxAttempts: 1}
 			}, nil),
 		}
+		periodic = append(periodic, jobs.AddTasks(ws, c.Tasks)...)
 	}
 	timeout, rescue := c.timeouts()
 	e, err := jobs.New(p.DB, jobs.Config{Workers: ws, Periodic: periodic, Concurrency: c.Concurrency, FetchPoll: c.FetchPoll,
