@@ -72,6 +72,9 @@ func TestBrowserListeningJourney(t *testing.T) {
 		// Corrected: the Latin spelling also finds Cyrillic text.
 		testutil.BrowserDo(t, ctx, "correct the query",
 			chromedp.SetValue(chromedp.CSS(`#query`), `("grain corridor" OR koridor) AND NOT football`),
+			chromedp.SendKeys(chromedp.CSS(`#query`), " "),
+			// The editor's live line answers as the query is typed.
+			chromedp.Poll[chromedp.Void](`document.querySelector('#query-live').textContent.includes('Matches 0 of the 0')`, chromedp.WithPollingTimeout(10*time.Second)),
 		)
 		clickAndWaitForPage(t, ctx, `form[action$="/listening/topics"] button.btn-primary`, "create the topic")
 		topicPath := currentPath(t, ctx)

@@ -107,6 +107,16 @@ func (wb *Web) topicPreview(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg := wb.orgPage(r, o, "listening", "")
 	pg.Form = url.Values{"name": {r.PostForm.Get("name")}, "query": {r.PostForm.Get("query")}}
 	pv, err := wb.listening().Preview(r.Context(), pg.P, o.ID, r.PostForm.Get("query"), time.Now().AddDate(0, 0, -7))
+	// The editor's live count (htmx, as the query is typed): only the line
+	// under the query, with the count or the problem.
+	if r.Header.Get("HX-Request") == "true" && (err == nil || fieldErrors(pg, err)) {
+		pg.Data = listeningData{Preview: &pv}
+		if err != nil {
+			pg.Data = listeningData{}
+		}
+		wb.renderBlock(w, r, "listening", "query-live", pg)
+		return
+	}
 	if fieldErrors(pg, err) {
 		wb.renderListening(w, r, o, pg, http.StatusUnprocessableEntity, nil)
 		return
