@@ -70,6 +70,7 @@ func (a *API) Register(rt *httpx.Router) {
 	pub, signed, inOrg, resource := g.pub, g.signed, g.inOrg, g.resource
 
 	pub("GET", "/api/v1/openapi.json", serveOpenAPI)
+	pub("GET", "/api/v1/openapi/{document}", serveOpenAPIArea) // academy.json, listening.json…
 	signed("GET", "/api/v1/me", a.me)
 	signed("GET", "/api/v1/orgs", a.listOrgs)
 	signed("POST", "/api/v1/orgs", a.createOrg)

@@ -17,23 +17,48 @@ import (
 	"github.com/attache-project/attache/internal/testutil"
 )
 
-const openAPIURL = "https://attache.invalid/api/v1/openapi.json"
+// The API is described by several documents: the core at openAPICoreURL,
+// which lists every document in x-attache-documents, and one per area.
+const openAPICoreURL = "/api/v1/openapi.json"
 
-type openAPI struct {
+// openAPIDoc is one served document with its own schema compiler, so that
+// a $ref can only resolve inside the document that holds it.
+type openAPIDoc struct {
+	url      string
 	raw      map[string]any
 	compiler *jsonschema.Compiler
 	cache    map[string]*jsonschema.Schema
 }
 
+// openAPI is every served document, the core first.
+type openAPI struct {
+	docs []*openAPIDoc
+}
+
+// loadOpenAPI fetches the core document and every document it lists.
 func loadOpenAPI(t *testing.T, ta *TestApp) *openAPI {
 	t.Helper()
-	resp := ta.Do(t, "GET", "/api/v1/openapi.json", "", "")
+	core := loadOpenAPIDoc(t, ta, openAPICoreURL)
+	o := &openAPI{docs: []*openAPIDoc{core}}
+	list, _ := core.raw["x-attache-documents"].([]any)
+	for _, e := range list {
+		url, _ := e.(map[string]any)["url"].(string)
+		if url != openAPICoreURL {
+			o.docs = append(o.docs, loadOpenAPIDoc(t, ta, url))
+		}
+	}
+	return o
+}
+
+func loadOpenAPIDoc(t *testing.T, ta *TestApp, url string) *openAPIDoc {
+	t.Helper()
+	resp := ta.Do(t, "GET", url, "", "")
 	if resp.Status != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		t.Fatalf("GET openapi.json: %d %s", resp.Status, resp.Header.Get("Content-Type"))
+		t.Fatalf("GET %s: %d %s", url, resp.Status, resp.Header.Get("Content-Type"))
 	}
 	var raw map[string]any
 	if err := json.Unmarshal([]byte(resp.Body), &raw); err != nil {
-		t.Fatalf("openapi.json is not JSON: %v", err)
+		t.Fatalf("%s is not JSON: %v", url, err)
 	}
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(resp.Body))
 	if err != nil {
@@ -42,10 +67,21 @@ func loadOpenAPI(t *testing.T, ta *TestApp) *openAPI {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	if err := c.AddResource(openAPIURL, doc); err != nil {
-		t.Fatalf("add openapi.json as a resource: %v", err)
+	if err := c.AddResource("https://attache.invalid"+url, doc); err != nil {
+		t.Fatalf("add %s as a resource: %v", url, err)
 	}
-	return &openAPI{raw: raw, compiler: c, cache: map[string]*jsonschema.Schema{}}
+	return &openAPIDoc{url: url, raw: raw, compiler: c, cache: map[string]*jsonschema.Schema{}}
+}
+
+// docFor returns the document that describes the path pattern (nil if
+// none does).
+func (o *openAPI) docFor(pattern string) *openAPIDoc {
+	for _, d := range o.docs {
+		if paths, _ := d.raw["paths"].(map[string]any); paths[pattern] != nil {
+			return d
+		}
+	}
+	return nil
 }
 
 func escapePointer(s string) string {
@@ -53,7 +89,7 @@ func escapePointer(s string) string {
 }
 
 // at resolves a JSON pointer ("#/a/b") in the document.
-func (o *openAPI) at(ptr string) (any, bool) {
+func (o *openAPIDoc) at(ptr string) (any, bool) {
 	var cur any = o.raw
 	for _, p := range strings.Split(strings.TrimPrefix(ptr, "#/"), "/") {
 		p = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
@@ -78,38 +114,81 @@ func (o *openAPI) at(ptr string) (any, bool) {
 	return cur, true
 }
 
-func (o *openAPI) schema(t *testing.T, ptr string) *jsonschema.Schema {
+func (o *openAPIDoc) schema(t *testing.T, ptr string) *jsonschema.Schema {
 	t.Helper()
 	if s, ok := o.cache[ptr]; ok {
 		return s
 	}
-	s, err := o.compiler.Compile(openAPIURL + ptr)
+	s, err := o.compiler.Compile("https://attache.invalid" + o.url + ptr)
 	if err != nil {
-		t.Fatalf("compile schema %s: %v", ptr, err)
+		t.Fatalf("%s: compile schema %s: %v", o.url, ptr, err)
 	}
 	o.cache[ptr] = s
 	return s
 }
 
+// Every document is a valid OpenAPI 3.1 document on its own, and together
+// they are one API: operation ids unique across them, each listing all of
+// them, the core describing where the areas are.
 func TestOpenAPIDocumentIsValid(t *testing.T) {
 	ta := NewTestApp(t, testutil.SQLite(t))
 	o := loadOpenAPI(t, ta)
+	if len(o.docs) < 3 {
+		t.Fatalf("%d documents: the core should list the academy and listening documents", len(o.docs))
+	}
+	index, _ := json.Marshal(o.docs[0].raw["x-attache-documents"])
+	ids := map[string]string{}
+	for i, d := range o.docs {
+		checkOpenAPIDoc(t, d, ids)
+		if got, _ := json.Marshal(d.raw["x-attache-documents"]); !bytes.Equal(got, index) {
+			t.Errorf("%s lists the documents as %s, the core as %s", d.url, got, index)
+		}
+		desc, _ := d.raw["info"].(map[string]any)["description"].(string)
+		if i > 0 && !strings.Contains(desc, openAPICoreURL) {
+			t.Errorf("%s: info.description does not point to the core document", d.url)
+		}
+		if i > 0 && !strings.Contains(o.docs[0].raw["info"].(map[string]any)["description"].(string), d.url) {
+			t.Errorf("the core's info.description does not name %s", d.url)
+		}
+	}
+	// The validator really validates.
+	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"id":"one","slug":"x","name":"x","kind":"embassy","time_zone":"UTC","require_2fa":false,"created_at":"yesterday"}`))
+	if err := o.docs[0].schema(t, "#/components/schemas/Org").Validate(bad); err == nil {
+		t.Error("an invalid Org validates: the schema checks nothing")
+	}
+	// An unknown area is a problem, not a document.
+	for _, p := range []string{"/api/v1/openapi/nope.json", "/api/v1/openapi/academy", "/api/v1/openapi/.json"} {
+		resp := ta.Do(t, "GET", p, "", "")
+		o.validate(t, "GET "+p, "GET", "/api/v1/openapi/{document}", resp)
+		if resp.Status != 404 {
+			t.Errorf("GET %s: %d, want 404", p, resp.Status)
+		}
+	}
+}
+
+// checkOpenAPIDoc checks one document on its own; ids collects operation
+// ids across documents.
+func checkOpenAPIDoc(t *testing.T, o *openAPIDoc, ids map[string]string) {
+	t.Helper()
 	if v, _ := o.raw["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
-		t.Errorf("openapi = %q, want 3.1.x", v)
+		t.Errorf("%s: openapi = %q, want 3.1.x", o.url, v)
 	}
 	if info, _ := o.raw["info"].(map[string]any); info["title"] == nil || info["version"] == nil {
-		t.Errorf("info needs title and version: %v", info)
+		t.Errorf("%s: info needs title and version: %v", o.url, info)
 	}
-	// Every $ref resolves.
+	if _, ok := o.at("#/components/securitySchemes/bearer"); !ok {
+		t.Errorf("%s: no bearer security scheme", o.url)
+	}
+	// Every $ref resolves within the document.
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			if ref, ok := x["$ref"].(string); ok {
 				if !strings.HasPrefix(ref, "#/") {
-					t.Errorf("%s: $ref %q is not local", path, ref)
+					t.Errorf("%s %s: $ref %q is not local", o.url, path, ref)
 				} else if _, ok := o.at(ref); !ok {
-					t.Errorf("%s: $ref %q does not resolve", path, ref)
+					t.Errorf("%s %s: $ref %q does not resolve", o.url, path, ref)
 				}
 			}
 			for k, c := range x {
@@ -127,14 +206,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	for name := range schemas.(map[string]any) {
 		o.schema(t, "#/components/schemas/"+escapePointer(name))
 	}
-	// The validator really validates.
-	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"id":"one","slug":"x","name":"x","kind":"embassy","time_zone":"UTC","require_2fa":false,"created_at":"yesterday"}`))
-	if err := o.schema(t, "#/components/schemas/Org").Validate(bad); err == nil {
-		t.Error("an invalid Org validates: the schema checks nothing")
-	}
 	// Every operation: unique operationId, documented responses, and the
 	// inline schemas compile too.
-	ids := map[string]string{}
 	paths, _ := o.raw["paths"].(map[string]any)
 	for p, item := range paths {
 		for method, op := range item.(map[string]any) {
@@ -144,12 +217,12 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 			opm := op.(map[string]any)
 			id, _ := opm["operationId"].(string)
 			if id == "" || ids[id] != "" {
-				t.Errorf("%s %s: operationId %q missing or duplicate (also %s)", method, p, id, ids[id])
+				t.Errorf("%s: %s %s: operationId %q missing or duplicate (also %s)", o.url, method, p, id, ids[id])
 			}
-			ids[id] = method + " " + p
+			ids[id] = o.url + " " + method + " " + p
 			resps, _ := opm["responses"].(map[string]any)
 			if len(resps) == 0 {
-				t.Errorf("%s %s: no responses", method, p)
+				t.Errorf("%s: %s %s: no responses", o.url, method, p)
 			}
 			for code := range resps {
 				ptr := "#/paths/" + escapePointer(p) + "/" + method + "/responses/" + code
@@ -175,12 +248,12 @@ func mapKeys(m map[string]any) func(func(string) bool) {
 
 // followRef returns the pointer of the object at ptr after following a
 // $ref it may hold (responses are often references to components).
-func (o *openAPI) followRef(t *testing.T, ptr string) string {
+func (o *openAPIDoc) followRef(t *testing.T, ptr string) string {
 	t.Helper()
 	for i := 0; i < 5; i++ {
 		v, ok := o.at(ptr)
 		if !ok {
-			t.Fatalf("%s does not resolve", ptr)
+			t.Fatalf("%s: %s does not resolve", o.url, ptr)
 		}
 		ref, ok := v.(map[string]any)["$ref"].(string)
 		if !ok {
@@ -188,24 +261,32 @@ func (o *openAPI) followRef(t *testing.T, ptr string) string {
 		}
 		ptr = ref
 	}
-	t.Fatalf("%s: $ref loop", ptr)
+	t.Fatalf("%s: %s: $ref loop", o.url, ptr)
 	return ""
 }
 
-func (o *openAPI) resolve(t *testing.T, ptr string) any {
+func (o *openAPIDoc) resolve(t *testing.T, ptr string) any {
 	v, _ := o.at(o.followRef(t, ptr))
 	return v
 }
 
-// The document describes exactly the registered API routes.
+// The documents together describe exactly the registered API routes, each
+// in one document only.
 func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 	ta := NewTestApp(t, testutil.SQLite(t))
 	o := loadOpenAPI(t, ta)
-	documented := map[string]bool{}
-	for p, item := range o.raw["paths"].(map[string]any) {
-		for method := range item.(map[string]any) {
-			if method != "parameters" {
-				documented[strings.ToUpper(method)+" "+p] = true
+	documented := map[string]string{} // route key → document
+	for _, d := range o.docs {
+		for p, item := range d.raw["paths"].(map[string]any) {
+			for method := range item.(map[string]any) {
+				if method == "parameters" {
+					continue
+				}
+				k := strings.ToUpper(method) + " " + p
+				if documented[k] != "" {
+					t.Errorf("%s is in %s and %s", k, documented[k], d.url)
+				}
+				documented[k] = d.url
 			}
 		}
 	}
@@ -215,21 +296,22 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 			continue
 		}
 		registered[r.Key()] = true
-		if !documented[r.Key()] {
-			t.Errorf("route %s is not in openapi.json", r.Key())
+		if documented[r.Key()] == "" {
+			t.Errorf("route %s is in no OpenAPI document", r.Key())
 		}
 	}
-	for k := range documented {
+	for k, url := range documented {
 		if !registered[k] {
-			t.Errorf("openapi.json documents %s, which is not a route", k)
+			t.Errorf("%s documents %s, which is not a route", url, k)
 		}
 	}
 	// Access in the document matches the route: public routes say so.
 	for _, r := range ta.Router.Routes {
-		if !registered[r.Key()] {
-			continue
+		d := o.docFor(r.Pattern)
+		if !registered[r.Key()] || d == nil {
+			continue // reported above
 		}
-		op, ok := o.at("#/paths/" + escapePointer(r.Pattern) + "/" + strings.ToLower(r.Method))
+		op, ok := d.at("#/paths/" + escapePointer(r.Pattern) + "/" + strings.ToLower(r.Method))
 		if !ok {
 			continue // reported above
 		}
@@ -294,6 +376,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 			{"DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/" + itoa(tokBody.ID), admin.Token, "", 404},
 			{"GET", "/api/v1/tokens", "/api/v1/tokens", editor.Token, "", 200},
 			{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", "", 200},
+			{"GET", "/api/v1/openapi/{document}", "/api/v1/openapi/academy.json", "", "", 200},
+			{"GET", "/api/v1/openapi/{document}", "/api/v1/openapi/listening.json", admin.Token, "", 200},
+			{"GET", "/api/v1/openapi/{document}", "/api/v1/openapi/imports.json", "", "", 404},
 			{"POST", "/api/v1/tokens", "/api/v1/tokens", editor.Token, `{"name":"` + strings.Repeat("x", 1<<20) + `"}`, 413},
 			{"PATCH", "/api/v1/orgs/{org}", "/api/v1/orgs/" + a, admin.Token, "name=x", 415},
 		}
@@ -319,14 +404,21 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	})
 }
 
+// validate checks a response against the schema documented for its status
+// and media type in the document that holds the path.
 func (o *openAPI) validate(t *testing.T, name, method, pattern string, resp Response) {
 	t.Helper()
+	d := o.docFor(pattern)
+	if d == nil {
+		t.Errorf("%s: %s is in no OpenAPI document", name, pattern)
+		return
+	}
 	ptr := "#/paths/" + escapePointer(pattern) + "/" + strings.ToLower(method) + "/responses/" + fmt.Sprint(resp.Status)
-	if _, ok := o.at(ptr); !ok {
+	if _, ok := d.at(ptr); !ok {
 		t.Errorf("%s: status %d is not documented", name, resp.Status)
 		return
 	}
-	r := o.resolve(t, ptr).(map[string]any)
+	r := d.resolve(t, ptr).(map[string]any)
 	content, _ := r["content"].(map[string]any)
 	if resp.Status == http.StatusNoContent || len(content) == 0 {
 		if resp.Body != "" {
@@ -344,9 +436,9 @@ func (o *openAPI) validate(t *testing.T, name, method, pattern string, resp Resp
 		t.Errorf("%s: body is not JSON: %v", name, err)
 		return
 	}
-	s := o.schema(t, o.followRef(t, ptr)+"/content/"+escapePointer(mt)+"/schema")
+	s := d.schema(t, d.followRef(t, ptr)+"/content/"+escapePointer(mt)+"/schema")
 	if err := s.Validate(inst); err != nil {
-		t.Errorf("%s: body does not match the documented schema: %v\nbody: %.500s", name, err, resp.Body)
+		t.Errorf("%s: body does not match the schema in %s: %v\nbody: %.500s", name, d.url, err, resp.Body)
 	}
 }
 
@@ -457,8 +549,13 @@ func TestOpenAPICampaignResponsesMatchSchemas(t *testing.T) {
 // documented request schema (so the document does not refuse what works).
 func (o *openAPI) validateRequest(t *testing.T, name, method, pattern, body string) {
 	t.Helper()
+	d := o.docFor(pattern)
+	if d == nil {
+		t.Errorf("%s: %s is in no OpenAPI document", name, pattern)
+		return
+	}
 	ptr := "#/paths/" + escapePointer(pattern) + "/" + strings.ToLower(method) + "/requestBody/content/application~1json/schema"
-	if _, ok := o.at(ptr); !ok {
+	if _, ok := d.at(ptr); !ok {
 		t.Errorf("%s: the request body is not documented", name)
 		return
 	}
@@ -467,7 +564,67 @@ func (o *openAPI) validateRequest(t *testing.T, name, method, pattern, body stri
 		t.Errorf("%s: request body is not JSON: %v", name, err)
 		return
 	}
-	if err := o.schema(t, ptr).Validate(inst); err != nil {
-		t.Errorf("%s: an accepted request body does not match the documented schema: %v\nbody: %.500s", name, err, body)
+	if err := d.schema(t, ptr).Validate(inst); err != nil {
+		t.Errorf("%s: an accepted request body does not match the schema in %s: %v\nbody: %.500s", name, d.url, err, body)
 	}
+}
+
+// Narratives through the topics API: the case record (claim, disproof,
+// counter-lines, countries, languages) is accepted as documented and comes
+// back normalised in the documented shape; a change of kind is a 422.
+func TestOpenAPINarrativesMatchSchemas(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e)
+		o := loadOpenAPI(t, f.TestApp)
+		analyst := f.Members[authz.Analyst]
+		const (
+			topics = "/api/v1/orgs/{org}/topics"
+			topic  = "/api/v1/orgs/{org}/topics/{id}"
+		)
+		base := "/api/v1/orgs/" + f.A.Slug + "/topics"
+		call := func(name, method, pattern, path, body string, want int) Response {
+			t.Helper()
+			resp := f.Do(t, method, path, analyst.Token, body)
+			wantStatus(t, name, resp, want)
+			o.validate(t, name, method, pattern, resp)
+			if body != "" && resp.Status < 300 {
+				o.validateRequest(t, name, method, pattern, body)
+			}
+			return resp
+		}
+		var got struct {
+			ID           int64    `json:"id"`
+			Kind         string   `json:"kind"`
+			CounterLines []string `json:"counter_lines"`
+			Countries    []string `json:"countries"`
+			Languages    []string `json:"languages"`
+		}
+		r := call("create a narrative", "POST", topics, base, `{"name":"Stolen grain","query":"grain AND (stolen OR theft)","kind":"narrative",
+			"claim":"Ukraine sells stolen grain.","disproof":"Customs records of every shipment (source: the corridor's register).",
+			"counter_lines":["The corridor feeds importing countries.","  "],"countries":["eg"," LB"],"languages":["ar","en-GB"]}`, 201)
+		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != "narrative" || !slices.Equal(got.Countries, []string{"EG", "LB"}) || !slices.Equal(got.Languages, []string{"ar", "en"}) || len(got.CounterLines) != 1 {
+			t.Errorf("the narrative is not normalised: %s", r.Body)
+		}
+		narrative := base + "/" + itoa(got.ID)
+		r = call("create a topic", "POST", topics, base, `{"name":"Grain","query":"grain","kind":"topic"}`, 201)
+		if !strings.Contains(r.Body, `"kind":"topic"`) || strings.Contains(r.Body, `"claim"`) {
+			t.Errorf("a topic: %s", r.Body)
+		}
+		_ = json.Unmarshal([]byte(r.Body), &got)
+		plain := base + "/" + itoa(got.ID)
+		call("a narrative without a claim", "POST", topics, base, `{"name":"No claim","query":"x","kind":"narrative"}`, 422)
+		call("a topic with a claim", "POST", topics, base, `{"name":"Claimed","query":"x","claim":"Something."}`, 422)
+		call("an unknown kind", "POST", topics, base, `{"name":"Odd","query":"x","kind":"rumour"}`, 422)
+		call("list", "GET", topics, base, "", 200)
+		call("get the narrative", "GET", topic, narrative, "", 200)
+		call("edit the case record", "PATCH", topic, narrative, `{"kind":"narrative","claim":"Ukraine sells stolen grain abroad.","counter_lines":["One.","Two."],"languages":[]}`, 200)
+		if r := call("change the kind", "PATCH", topic, narrative, `{"kind":"topic"}`, 422); !strings.Contains(r.Body, `"/kind"`) {
+			t.Errorf("the 422 does not name kind: %s", r.Body)
+		}
+		call("rename the topic", "PATCH", topic, plain, `{"name":"Grain exports"}`, 200)
+		call("give the topic a claim", "PATCH", topic, plain, `{"claim":"Something."}`, 422)
+	})
 }

@@ -16,9 +16,16 @@ import (
 var apiRouteCases = map[string]routeCase{
 	// The academy's entries are in matrix_academy_test.go (academyAPICases).
 	"GET /api/v1/openapi.json": {},
-	"GET /api/":                {},
-	"GET /api/v1/me":           {},
-	"GET /api/v1/orgs":         {},
+	// An area's OpenAPI document, public like openapi.json.
+	"GET /api/v1/openapi/{document}": {
+		params: func(t *testing.T, f *Fixture, u *TestUser) map[string]string {
+			return map[string]string{"document": "academy.json"}
+		},
+		allowed: []int{200},
+	},
+	"GET /api/":        {},
+	"GET /api/v1/me":   {},
+	"GET /api/v1/orgs": {},
 	"POST /api/v1/orgs": {
 		// A mission of A: only A's admin (ManageOrg on the parent) and the
 		// programme organiser may create it.
