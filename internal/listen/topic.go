@@ -29,7 +29,7 @@ type Topic struct {
 	CounterLines []string   `json:"counter_lines,omitempty"` // lines to take when answering it
 	Countries    []string   `json:"countries,omitempty"`     // targeted countries, ISO 3166 alpha-2
 	Languages    []string   `json:"languages,omitempty"`     // languages it circulates in, ISO 639
-	CreatedBy    int64      `json:"created_by,omitempty"`    // user id; 0 when unknown or deleted  int64      `json:"created_by,omitempty"` // user id; 0 when unknown or deleted
+	CreatedBy    int64      `json:"created_by,omitempty"`    // user id; 0 when unknown or deleted
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	ArchivedAt   *time.Time `json:"archived_at,omitempty"`
