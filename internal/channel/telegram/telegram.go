@@ -32,12 +32,20 @@
 //
 // Comments: a channel's comments live in its linked discussion group,
 // where Telegram copies each post as an automatic forward. Mentions polls
-// getUpdates (allowed_updates ["message"], the offset as cursor) and keeps
-// the group messages that reply to an automatic forward of this channel's
-// posts; InReplyTo is the channel post's id. The bot must be a member of
-// the discussion group with privacy mode off (or an administrator of it),
-// and no webhook may be set on the bot (getUpdates answers 409 then).
-// Replies to comments (threads) are not followed.
+// getUpdates (allowed_updates ["message", "channel_post"], the offset as
+// cursor) and keeps the group messages that reply to an automatic forward
+// of this channel's posts; InReplyTo is the channel post's id. The bot
+// must be a member of the discussion group with privacy mode off (or an
+// administrator of it), and no webhook may be set on the bot (getUpdates
+// answers 409 then). Replies to comments (threads) are not followed.
+//
+// Channels the bot reads: Telegram sends a bot the posts of every channel
+// it administers as channel_post updates. Mentions returns those of the
+// other channels (not the account's own) too, for listening: external id
+// "chat id:message id", the link t.me/name/id (t.me/c/… for a private
+// channel), the channel as author. Both come from the one getUpdates
+// consumer a bot may have, so listening's Telegram sources (internal/source)
+// need no poller of their own.
 //
 // Metrics: the Bot API reports no views; reaction counts arrive only as
 // message_reaction_count updates, which this connector does not collect
@@ -488,8 +496,9 @@ func (c *Connector) Find(context.Context, channel.Post) (channel.Published, bool
 
 // update is a Bot API Update.
 type update struct {
-	UpdateID int64    `json:"update_id"`
-	Message  *Message `json:"message"`
+	UpdateID    int64    `json:"update_id"`
+	Message     *Message `json:"message"`
+	ChannelPost *Message `json:"channel_post"`
 }
 
 // maxPages bounds one Mentions call; the cursor lets the next one go on.
@@ -510,7 +519,7 @@ func (c *Connector) Mentions(ctx context.Context, cursor string) ([]channel.Ment
 	}
 	var out []channel.Mention
 	for page := 0; page < maxPages; page++ {
-		params := map[string]any{"limit": 100, "timeout": 0, "allowed_updates": []string{"message"}}
+		params := map[string]any{"limit": 100, "timeout": 0, "allowed_updates": []string{"message", "channel_post"}}
 		if offset != 0 {
 			params["offset"] = offset
 		}
@@ -529,6 +538,9 @@ func (c *Connector) Mentions(ctx context.Context, cursor string) ([]channel.Ment
 				offset = u.UpdateID + 1
 			}
 			if m, ok := c.comment(u.Message); ok {
+				out = append(out, m)
+			}
+			if m, ok := c.channelPost(u.ChannelPost); ok {
 				out = append(out, m)
 			}
 		}
@@ -595,6 +607,39 @@ func (c *Connector) comment(m *Message) (channel.Mention, bool) {
 	}
 	if u := postURL(c.chat, "", postID); u != "" && strings.HasPrefix(c.chat, "@") {
 		mn.URL = fmt.Sprintf("%s?comment=%d", u, m.MessageID)
+	}
+	return mn, true
+}
+
+// channelPost maps a post of another channel the bot administers (the
+// account's own posts are not mentions). A post without text or caption
+// (a photo alone, a sticker) is skipped.
+func (c *Connector) channelPost(m *Message) (channel.Mention, bool) {
+	if m == nil || m.Chat.Type != "channel" || c.ours(&m.Chat) {
+		return channel.Mention{}, false
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	if strings.TrimSpace(text) == "" {
+		return channel.Mention{}, false
+	}
+	chat := strconv.FormatInt(m.Chat.ID, 10)
+	mn := channel.Mention{
+		ExternalID:   chat + ":" + strconv.FormatInt(m.MessageID, 10),
+		URL:          postURL(chat, m.Chat.Username, m.MessageID),
+		AuthorID:     chat,
+		AuthorHandle: m.Chat.Username,
+		AuthorName:   m.Chat.Title,
+		Text:         text,
+		At:           time.Unix(m.Date, 0).UTC(),
+	}
+	if m.Date == 0 {
+		mn.At = time.Time{}
+	}
+	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID {
+		mn.InReplyTo = chat + ":" + strconv.FormatInt(r.MessageID, 10)
 	}
 	return mn, true
 }

@@ -272,7 +272,7 @@ func TestMentionsFromDiscussionGroup(t *testing.T) {
 	if cursor == "" {
 		t.Fatal("no cursor")
 	}
-	if a := f.AllowedUpdates(); len(a) != 1 || a[0] != "message" {
+	if a := f.AllowedUpdates(); len(a) != 2 || a[0] != "message" || a[1] != "channel_post" {
 		t.Errorf("allowed_updates %v", a)
 	}
 	// The cursor confirms what was read: nothing again, then the new one.
@@ -306,5 +306,69 @@ func TestMentionsFromDiscussionGroup(t *testing.T) {
 	}
 	if name, err := c.Verify(ctx); err != nil || name != "attache_bot" {
 		t.Fatalf("verify %q %v", name, err)
+	}
+}
+
+// TestMentionsFromChannelsTheBotReads: the posts of other channels the
+// bot administers arrive as channel_post updates (Bot API: Update
+// channel_post, Message.chat of type "channel", sender_chat the channel)
+// and come back as mentions, in the same getUpdates consumer as the
+// comments; the account's own channel posts do not.
+func TestMentionsFromChannelsTheBotReads(t *testing.T) {
+	f := testutil.NewFakeTelegram(t, token)
+	c := connect(t, f, "@mfa_ua", token)
+	ctx := context.Background()
+	date := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	public := map[string]any{"id": int64(-1001111111111), "type": "channel", "title": "Kyiv Independent", "username": "kyivindependent"}
+	private := map[string]any{"id": int64(-1002222222222), "type": "channel", "title": "Closed briefings"}
+	post := func(chat map[string]any, id int64, text string) map[string]any {
+		return map[string]any{"message_id": id, "date": date.Unix(), "chat": chat, "sender_chat": chat, "text": text}
+	}
+	// The account's own channel post, ignored.
+	f.AddUpdate(map[string]any{"channel_post": post(map[string]any{"id": f.ChannelID, "type": "channel", "title": "MFA of Ukraine", "username": f.ChannelUsername}, 300, "our statement")})
+	f.AddUpdate(map[string]any{"channel_post": post(public, 4501, "Вибухи у Києві цієї ночі")})
+	// A photo with a caption, replying to the previous post.
+	photo := post(public, 4502, "")
+	delete(photo, "text")
+	photo["caption"] = "Фото з місця подій"
+	photo["photo"] = []any{map[string]any{"file_id": "F1", "file_unique_id": "U1", "width": 800, "height": 600}}
+	photo["reply_to_message"] = post(public, 4501, "Вибухи у Києві цієї ночі")
+	f.AddUpdate(map[string]any{"channel_post": photo})
+	// A sticker without text: nothing to listen to.
+	sticker := post(private, 77, "")
+	delete(sticker, "text")
+	sticker["sticker"] = map[string]any{"file_id": "S1"}
+	f.AddUpdate(map[string]any{"channel_post": sticker})
+	f.AddUpdate(map[string]any{"channel_post": post(private, 78, "Briefing at 10:00")})
+	// A comment on our post still arrives alongside.
+	f.AddComment(101, 777, "olena", "Olena", "Дякуємо")
+
+	ms, cursor, err := c.Mentions(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cursor == "" || len(ms) != 4 {
+		t.Fatalf("cursor %q, mentions %+v", cursor, ms)
+	}
+	want := []channel.Mention{
+		{ExternalID: "-1001111111111:4501", URL: "https://t.me/kyivindependent/4501", AuthorID: "-1001111111111",
+			AuthorHandle: "kyivindependent", AuthorName: "Kyiv Independent", Text: "Вибухи у Києві цієї ночі", At: date},
+		{ExternalID: "-1001111111111:4502", URL: "https://t.me/kyivindependent/4502", AuthorID: "-1001111111111",
+			AuthorHandle: "kyivindependent", AuthorName: "Kyiv Independent", Text: "Фото з місця подій", At: date,
+			InReplyTo: "-1001111111111:4501"},
+		{ExternalID: "-1002222222222:78", URL: "https://t.me/c/2222222222/78", AuthorID: "-1002222222222",
+			AuthorName: "Closed briefings", Text: "Briefing at 10:00", At: date},
+	}
+	for i, w := range want {
+		if ms[i] != w {
+			t.Errorf("mention %d:\n got %+v\nwant %+v", i, ms[i], w)
+		}
+	}
+	if ms[3].AuthorHandle != "olena" || ms[3].InReplyTo != "101" {
+		t.Errorf("comment %+v", ms[3])
+	}
+	// Confirmed: nothing again.
+	if ms, _, err := c.Mentions(ctx, cursor); err != nil || len(ms) != 0 {
+		t.Fatalf("again: %+v %v", ms, err)
 	}
 }
