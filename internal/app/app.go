@@ -39,6 +39,7 @@ import (
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/ingest"
+	"github.com/attache-project/attache/internal/jobs"
 	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/mail"
 	"github.com/attache-project/attache/internal/media"
@@ -47,6 +48,8 @@ import (
 	"github.com/attache-project/attache/internal/org"
 	"github.com/attache-project/attache/internal/publish"
 	"github.com/attache-project/attache/internal/secret"
+	"github.com/attache-project/attache/internal/signal"
+	"github.com/attache-project/attache/internal/source"
 	"github.com/attache-project/attache/internal/web"
 )
 
@@ -72,6 +75,12 @@ type App struct {
 	// under a context that Close cancels.
 	ListenImports *ingest.Importer
 	stopImports   context.CancelFunc
+	// Signals raises listening's alerts (spikes, coordinated posting);
+	// Sources polls and follows the organisations' collection sources.
+	// Both run as periodic tasks of the job engine; Serve also follows
+	// the Jetstream sources.
+	Signals *signal.Detector
+	Sources *source.Runner
 	// LRS sends the academy's xAPI statements to a Learning Record Store
 	// (nil without --xapi-endpoint).
 	LRS    *academy.LRS
@@ -174,12 +183,29 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Connectors[limits.Threads] = a.withMediaURL(threads.New)
 	a.Publisher = &publish.Publisher{DB: d, Box: box, Campaigns: a.Campaigns, Media: a.Media, Notify: a.Notify, Ingest: a.Ingest,
 		Registry: a.Connectors, HTTP: a.HTTP, Log: log}
-	if err := a.Publisher.Open(ctx, publish.EngineConfig{}); err != nil { // River's own migrations, after ours
+	a.Signals = &signal.Detector{DB: d, Log: log, Notify: a.Notify}
+	a.Sources = &source.Runner{DB: d, Ingest: a.Ingest, HTTP: a.HTTP, Log: log}
+	if err := a.Publisher.Open(ctx, publish.EngineConfig{Tasks: a.listeningTasks()}); err != nil { // River's own migrations, after ours
 		d.Close()
 		return nil, err
 	}
 	a.Campaigns.Outbox = a.Publisher
 	return a, nil
+}
+
+// listeningTasks are listening's periodic work: signals every five
+// minutes, due sources every minute (each source keeps its own interval).
+func (a *App) listeningTasks() []jobs.Task {
+	return []jobs.Task{
+		{Name: "listening_signals", Every: 5 * time.Minute, Timeout: 4 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Signals.Run(ctx)
+			return err
+		}},
+		{Name: "listening_sources", Every: time.Minute, Timeout: source.PollLease, Run: func(ctx context.Context) error {
+			_, err := a.Sources.RunDue(ctx)
+			return err
+		}},
+	}
 }
 
 // Close releases the database.
@@ -271,6 +297,11 @@ func (a *App) Serve(ctx context.Context, h http.Handler) error {
 	if a.LRS != nil {
 		go a.LRS.Run(ctx, 30*time.Second) // sends xAPI statements; stops with ctx
 	}
+	go func() { // the Jetstream sources; one instance follows each (a lease)
+		if err := a.Sources.Follow(ctx); err != nil {
+			a.Log.Error("listening sources", "err", err)
+		}
+	}()
 	if err := a.Publisher.Start(ctx); err != nil {
 		srv.Close()
 		return fmt.Errorf("start publishing: %w", err)

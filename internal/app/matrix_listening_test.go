@@ -6,11 +6,14 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/attache-project/attache/internal/listen"
+	"github.com/attache-project/attache/internal/signal"
+	"github.com/attache-project/attache/internal/source"
 )
 
 func init() {
@@ -42,8 +45,41 @@ var listeningWebCases = map[string]routeCase{
 	"GET /o/{org}/listening/narratives/new":       {web: true, allowed: []int{200}},
 	"GET /o/{org}/listening/import":               {web: true, allowed: []int{200}},
 	// The matrix posts a urlencoded form: an upload needs multipart, 400.
-	"POST /o/{org}/listening/import":      {web: true, body: "file=not-multipart", allowed: []int{400}},
-	"GET /o/{org}/listening/imports/{id}": {web: true, params: importOfA, allowed: []int{200}},
+	"POST /o/{org}/listening/import":                  {web: true, body: "file=not-multipart", allowed: []int{400}},
+	"GET /o/{org}/listening/imports/{id}":             {web: true, params: importOfA, allowed: []int{200}},
+	"GET /o/{org}/listening/alerts":                   {web: true, query: "kind=coordination&open=1", allowed: []int{200}},
+	"GET /o/{org}/listening/alerts/{id}":              {web: true, params: alertOfA, allowed: []int{200}},
+	"POST /o/{org}/listening/alerts/{id}/acknowledge": {web: true, params: alertOfA, allowed: []int{303}},
+	"GET /o/{org}/listening/sources":                  {web: true, allowed: []int{200}},
+	"POST /o/{org}/listening/sources":                 {web: true, body: "kind=rss&url=https://93.184.215.14/feed{n}.xml&interval=20&enabled=1", allowed: []int{303}},
+	"GET /o/{org}/listening/sources/{id}":             {web: true, params: sourceOfA, allowed: []int{200}},
+	"POST /o/{org}/listening/sources/{id}":            {web: true, params: sourceOfA, body: "name=Renamed {n}&url=https://93.184.215.14/other{n}.xml&interval=30", allowed: []int{303}},
+	// The fixture's feed is on loopback, which the guarded client refuses
+	// at once: the test shows the refusal (200).
+	"POST /o/{org}/listening/sources/{id}/test":   {web: true, params: sourceOfA, allowed: []int{200}},
+	"POST /o/{org}/listening/sources/{id}/delete": {web: true, params: sourceOfA, allowed: []int{303}},
+}
+
+// alertOfA is a fresh coordination alert of A: {id}.
+func alertOfA(t *testing.T, f *Fixture, _ *TestUser) map[string]string {
+	t.Helper()
+	now := time.Now().UTC()
+	a := signal.Alert{OrgID: f.A.ID, Kind: signal.KindCoordination, Key: fmt.Sprintf("coord:matrix-%d", f.Seq()),
+		Title: "Matrix cluster", Detail: json.RawMessage(`{"size":5,"mentions":[],"sample":"x"}`), WindowStart: now.Add(-time.Hour), WindowEnd: now}
+	if _, err := signal.Raise(context.Background(), f.DB.W(), &a); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": itoa(a.ID)}
+}
+
+// sourceOfA is a fresh RSS source of A on loopback: {id}.
+func sourceOfA(t *testing.T, f *Fixture, _ *TestUser) map[string]string {
+	t.Helper()
+	s := source.Source{OrgID: f.A.ID, Kind: source.KindRSS, Config: json.RawMessage(fmt.Sprintf(`{"url":"http://127.0.0.1:9/feed-%d.xml"}`, f.Seq()))}
+	if err := source.Create(context.Background(), f.DB.W(), &s); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": itoa(s.ID)}
 }
 
 // importOfA is a finished file import of A: {id}.

@@ -179,3 +179,25 @@ func queryMentions(ctx context.Context, q db.Queryer, query string, args ...any)
 	}
 	return out, rows.Err()
 }
+
+// GetMany loads the mentions of an organisation with the given ids (at
+// most 500), newest first; ids of another organisation are left out.
+func GetMany(ctx context.Context, q db.Queryer, orgID int64, ids []int64) ([]Mention, error) {
+	if len(ids) == 0 {
+		return []Mention{}, nil
+	}
+	if len(ids) > 500 {
+		ids = ids[:500]
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, orgID)
+	marks := strings.Repeat(", ?", len(ids))[2:]
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	ms, err := queryMentions(ctx, q, "SELECT "+mentionColumns+" FROM mentions WHERE org_id = ? AND id IN ("+marks+") ORDER BY at DESC, id DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("get mentions: %w", err)
+	}
+	return ms, nil
+}

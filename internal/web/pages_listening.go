@@ -18,6 +18,7 @@ import (
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/signal"
 )
 
 func (wb *Web) listening() *listen.Service { return &listen.Service{DB: wb.DB} }
@@ -31,6 +32,8 @@ func (wb *Web) registerListening(inOrg func(string, string, authz.Action, orgHan
 	inOrg("POST", "/o/{org}/listening/topics/{id}/archive", authz.ManageListening, wb.topicArchive)
 	inOrg("GET", "/o/{org}/listening/narratives/new", authz.ManageListening, wb.narrativeForm)
 	wb.registerListeningImport(inOrg)
+	wb.registerListeningAlerts(inOrg)
+	wb.registerListeningSources(inOrg)
 }
 
 // listeningData is the listening home: topics, the new-topic form and the
@@ -52,6 +55,8 @@ type listeningData struct {
 	StatsJSON string
 	// The home's topic list: matches per day over the last week.
 	Sparks map[int64]sparkline
+	// OpenAlerts counts the alerts nobody has acknowledged.
+	OpenAlerts int
 	// NewNarrative: the form page of a new narrative.
 	NewNarrative bool
 }
@@ -159,7 +164,12 @@ func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org
 		sparks[id] = sparklineOf(counts)
 	}
 	pg.Title = pg.L.T("nav.listening")
-	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv, Sparks: sparks}
+	open, err := wb.alerts().Unacknowledged(ctx, pg.P, o.ID)
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv, Sparks: sparks, OpenAlerts: open}
 	wb.render(w, r, status, "listening", pg)
 }
 
@@ -268,7 +278,26 @@ func (wb *Web) renderTopic(w http.ResponseWriter, r *http.Request, o org.Org, pg
 		wb.fail(w, r, err)
 		return
 	}
-	js, err := json.Marshal(stats)
+	// Spikes raised for the topic in the period are marked on its chart.
+	spikes, err := wb.alerts().Alerts(ctx, pg.P, o.ID, signal.AlertFilter{Kind: signal.KindSpike, TopicID: t.ID, Limit: 200})
+	if err != nil {
+		wb.fail(w, r, err)
+		return
+	}
+	type span struct {
+		From time.Time `json:"from"`
+		To   time.Time `json:"to"`
+	}
+	marks := []span{}
+	for _, a := range spikes {
+		if a.WindowEnd.After(stats.From) && a.WindowStart.Before(stats.To) {
+			marks = append(marks, span{a.WindowStart, a.WindowEnd})
+		}
+	}
+	js, err := json.Marshal(struct {
+		listen.Stats
+		Spikes []span `json:"spikes"`
+	}{stats, marks})
 	if err != nil {
 		wb.fail(w, r, err)
 		return
