@@ -79,6 +79,9 @@ func loadDemo(ctx context.Context, e *env, a *app.App, skipIfFull bool) error {
 	if err := demo.LoadAcademy(ctx, a.DB, a.Auth, a.Academy, time.Now()); err != nil {
 		a.Log.Error("demo academy not loaded", "err", err)
 	}
+	if err := demo.LoadListening(ctx, a.DB, time.Now()); err != nil {
+		return fmt.Errorf("load demo listening: %w", err)
+	}
 	if given == "" {
 		fmt.Fprintf(e.stderr, "\nDemo data loaded. Sign in as any of these with the password %s (shown only now):\n", pw)
 	} else {

@@ -60,3 +60,54 @@ func TestCLIListenImport(t *testing.T) {
 		}
 	})
 }
+
+// The demo's listening is real: its week of texts went through the
+// pipeline (topics and narratives matched, in several scripts), and the
+// detector raised the evening's spike and the coordinated burst.
+func TestDemoListening(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		c := newCLI(t, e)
+		c.env["ATTACHE_DEMO_PASSWORD"] = "demo-password-for-tests"
+		if _, errOut, err := c.run([]string{"demo"}); err != nil {
+			t.Fatalf("demo: %v %s", err, errOut)
+		}
+		ctx := context.Background()
+		counts := map[string]int{}
+		rows, err := e.DB.R().QueryContext(ctx, `SELECT t.name, COUNT(tm.mention_id) FROM topics t JOIN orgs o ON o.id = t.org_id
+			LEFT JOIN topic_matches tm ON tm.topic_id = t.id WHERE o.slug = 'mfa-ua' GROUP BY t.name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name string
+			var n int
+			if err := rows.Scan(&name, &n); err != nil {
+				t.Fatal(err)
+			}
+			counts[name] = n
+		}
+		rows.Close()
+		for _, name := range []string{"Grain corridor", "Attacks on the energy grid", "EU accession", "Secret biolabs", "Weapons resold on the black market"} {
+			if counts[name] < 5 {
+				t.Errorf("demo topic %q matched %d mentions", name, counts[name])
+			}
+		}
+		kinds := map[string]int{}
+		rows, err = e.DB.R().QueryContext(ctx, "SELECT kind, COUNT(*) FROM alerts GROUP BY kind")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			kinds[k] = n
+		}
+		rows.Close()
+		if kinds["spike"] < 1 || kinds["coordination"] != 1 {
+			t.Errorf("demo alerts %v, want the energy spike and one coordinated burst", kinds)
+		}
+	})
+}

@@ -49,6 +49,7 @@ var accounts = []account{
 	{"admin.ua@demo.attache.test", "Olena Kovalenko", map[string]authz.Role{"mfa-ua": authz.Admin, "ua-emb-warsaw": authz.Admin, "ua-emb-berlin": authz.Admin}},
 	{"editor.ua@demo.attache.test", "Iryna Shevchenko", map[string]authz.Role{"mfa-ua": authz.Editor, "ua-emb-warsaw": authz.Editor}},
 	{"reviewer.ua@demo.attache.test", "Andrii Melnyk", map[string]authz.Role{"mfa-ua": authz.Reviewer}},
+	{"analyst.ua@demo.attache.test", "Taras Hnatiuk", map[string]authz.Role{"mfa-ua": authz.Analyst}},
 	{"editor.rs@demo.attache.test", "Milica Jovanović", map[string]authz.Role{"mfa-rs": authz.Editor, "rs-emb-vienna": authz.Editor}},
 	{"participant.ge@demo.attache.test", "Nino Beridze", map[string]authz.Role{"mfa-ge": authz.Participant, "programme": authz.Participant}},
 	{"participant.ua@demo.attache.test", "Oksana Bondarenko", map[string]authz.Role{"mfa-ua": authz.Participant, "programme": authz.Participant}},
