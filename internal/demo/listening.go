@@ -134,7 +134,7 @@ func LoadListening(ctx context.Context, d *db.DB, now time.Time) error {
 	for i, text := range demoCoordinated {
 		items = append(items, ingest.Item{Source: "telegram", ExternalID: fmt.Sprintf("demo-coord-%d", i), Lang: "ru", Text: text,
 			AuthorHandle: fmt.Sprintf("pravda_%s_%d", []string{"z", "info", "today", "news", "24", "daily"}[i], 100+i*7),
-			At: now.Add(-40*time.Minute + time.Duration(i*3)*time.Minute)})
+			At:           now.Add(-40*time.Minute + time.Duration(i*3)*time.Minute)})
 	}
 	p := &ingest.Pipeline{DB: d, Topics: &ingest.Topics{DB: d}, Now: func() time.Time { return now }}
 	for i := 0; i < len(items); i += ingest.StreamBatch {
