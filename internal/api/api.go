@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/attache-project/attache/internal/academy"
 	"github.com/attache-project/attache/internal/audit"
@@ -20,6 +21,7 @@ import (
 	"github.com/attache-project/attache/internal/media"
 	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/source"
 )
 
 // API holds what the handlers need.
@@ -37,6 +39,12 @@ type API struct {
 	// AllowPrivate is --allow-private-endpoints: channel accounts' base
 	// URLs may point to loopback and private addresses.
 	AllowPrivate bool
+	// HTTP fetches sources for their test (POST …/sources/{id}/test); nil
+	// means a guarded client (netguard) that honours AllowPrivate.
+	HTTP *http.Client
+
+	runnerOnce sync.Once
+	runner     *source.Runner // built from HTTP on first use
 }
 
 // routes registers API routes with their access level, wrapping each

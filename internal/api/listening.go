@@ -36,8 +36,21 @@ func (a *API) registerListening(g routes) {
 	g.inOrg("GET", "/api/v1/orgs/{org}/topics/{id}", authz.UseListening, a.getTopic)
 	g.inOrg("PATCH", "/api/v1/orgs/{org}/topics/{id}", authz.ManageListening, a.updateTopic)
 	g.inOrg("DELETE", "/api/v1/orgs/{org}/topics/{id}", authz.ManageListening, a.archiveTopic)
+	g.inOrg("GET", "/api/v1/orgs/{org}/topics/{id}/stats", authz.UseListening, a.topicStats)
 	g.inOrg("GET", "/api/v1/orgs/{org}/mentions", authz.UseListening, a.listMentions)
 	g.inOrg("POST", "/api/v1/orgs/{org}/mentions", authz.ManageListening, a.ingestMentions)
+	// Alerts (listening_alerts.go): read by everyone who listens,
+	// acknowledged by those who manage listening.
+	g.inOrg("GET", "/api/v1/orgs/{org}/alerts", authz.UseListening, a.listAlerts)
+	g.inOrg("GET", "/api/v1/orgs/{org}/alerts/{id}", authz.UseListening, a.getAlert)
+	g.inOrg("POST", "/api/v1/orgs/{org}/alerts/{id}/acknowledge", authz.ManageListening, a.acknowledgeAlert)
+	// Sources (listening_sources.go): the same split.
+	g.inOrg("GET", "/api/v1/orgs/{org}/sources", authz.UseListening, a.listSources)
+	g.inOrg("POST", "/api/v1/orgs/{org}/sources", authz.ManageListening, a.createSource)
+	g.inOrg("GET", "/api/v1/orgs/{org}/sources/{id}", authz.UseListening, a.getSource)
+	g.inOrg("PATCH", "/api/v1/orgs/{org}/sources/{id}", authz.ManageListening, a.updateSource)
+	g.inOrg("DELETE", "/api/v1/orgs/{org}/sources/{id}", authz.ManageListening, a.deleteSource)
+	g.inOrg("POST", "/api/v1/orgs/{org}/sources/{id}/test", authz.ManageListening, a.testSource)
 }
 
 func (a *API) listTopics(w http.ResponseWriter, r *http.Request, p *authz.Principal, o org.Org) {
@@ -162,6 +175,63 @@ func (a *API) archiveTopic(w http.ResponseWriter, r *http.Request, p *authz.Prin
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Topic dashboards: the default period and the longest one.
+const (
+	defaultStatsPeriod = 7 * 24 * time.Hour
+	maxStatsPeriod     = 93 * 24 * time.Hour
+)
+
+// topicStats is a topic's dashboard for [from, to): volume (hourly up to
+// three days, daily beyond) and its top languages, sources and authors.
+func (a *API) topicStats(w http.ResponseWriter, r *http.Request, p *authz.Principal, o org.Org) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.writeError(w, r, authz.ErrNotMember)
+		return
+	}
+	from, to, field, reason := statsPeriod(r.URL.Query().Get("from"), r.URL.Query().Get("to"), time.Now())
+	if field != "" {
+		invalid(w, r, field, reason)
+		return
+	}
+	s, err := a.listening().TopicStats(r.Context(), p, o.ID, id, from, to)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// statsPeriod reads a dashboard's period: to defaults to the end of the
+// current hour, from to seven days before to; it may span at most 93
+// days. A bad parameter is named with the reason.
+func statsPeriod(fromS, toS string, now time.Time) (from, to time.Time, field, reason string) {
+	const like = "must be a time like 2026-11-26T09:00:00Z"
+	to = now.UTC().Truncate(time.Hour).Add(time.Hour)
+	if toS != "" {
+		t, err := time.Parse(time.RFC3339, toS)
+		if err != nil {
+			return from, to, "to", like
+		}
+		to = t.UTC()
+	}
+	from = to.Add(-defaultStatsPeriod)
+	if fromS != "" {
+		t, err := time.Parse(time.RFC3339, fromS)
+		if err != nil {
+			return from, to, "from", like
+		}
+		from = t.UTC()
+	}
+	switch {
+	case !from.Before(to):
+		return from, to, "from", "must be before to"
+	case to.Sub(from) > maxStatsPeriod:
+		return from, to, "from", "the period may be at most 93 days"
+	}
+	return from, to, "", ""
 }
 
 func (a *API) listMentions(w http.ResponseWriter, r *http.Request, p *authz.Principal, o org.Org) {

@@ -2,7 +2,9 @@ package app_test
 
 // The matrix entries of listening's API: topics (read by everyone who
 // listens, managed by analysts and admins) and mentions (read; handed in
-// through the ingest endpoint by analysts and admins).
+// through the ingest endpoint by analysts and admins); topic dashboards,
+// alerts and sources (read by everyone who listens; acknowledged,
+// added, changed, tested and removed by analysts and admins).
 
 import (
 	"context"
@@ -26,13 +28,27 @@ func init() {
 }
 
 var listeningAPICases = map[string]routeCase{
-	"GET /api/v1/orgs/{org}/topics":         {allowed: []int{200}},
-	"POST /api/v1/orgs/{org}/topics":        {body: `{"name":"Matrix topic {n}","query":"grain AND Kyiv"}`, allowed: []int{201}},
-	"GET /api/v1/orgs/{org}/topics/{id}":    {params: topicOfA, allowed: []int{200}},
-	"PATCH /api/v1/orgs/{org}/topics/{id}":  {params: topicOfA, body: `{"query":"grain OR Odesa"}`, allowed: []int{200}},
-	"DELETE /api/v1/orgs/{org}/topics/{id}": {params: topicOfA, allowed: []int{204}},
-	"GET /api/v1/orgs/{org}/mentions":       {query: "q=grain&lang=en", allowed: []int{200}},
-	"POST /api/v1/orgs/{org}/mentions":      {body: `{"mentions":[{"id":"m{n}","text":"Grain from Kyiv {n}","lang":"en"}]}`, allowed: []int{200}},
+	"GET /api/v1/orgs/{org}/topics":            {allowed: []int{200}},
+	"POST /api/v1/orgs/{org}/topics":           {body: `{"name":"Matrix topic {n}","query":"grain AND Kyiv"}`, allowed: []int{201}},
+	"GET /api/v1/orgs/{org}/topics/{id}":       {params: topicOfA, allowed: []int{200}},
+	"PATCH /api/v1/orgs/{org}/topics/{id}":     {params: topicOfA, body: `{"query":"grain OR Odesa"}`, allowed: []int{200}},
+	"DELETE /api/v1/orgs/{org}/topics/{id}":    {params: topicOfA, allowed: []int{204}},
+	"GET /api/v1/orgs/{org}/mentions":          {query: "q=grain&lang=en", allowed: []int{200}},
+	"POST /api/v1/orgs/{org}/mentions":         {body: `{"mentions":[{"id":"m{n}","text":"Grain from Kyiv {n}","lang":"en"}]}`, allowed: []int{200}},
+	"GET /api/v1/orgs/{org}/topics/{id}/stats": {params: topicOfA, query: "from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z", allowed: []int{200}},
+	"GET /api/v1/orgs/{org}/alerts":            {query: "kind=coordination&open=true&limit=10", allowed: []int{200}},
+	"GET /api/v1/orgs/{org}/alerts/{id}":       {params: alertOfA, allowed: []int{200}},
+	// Each caller acknowledges a fresh alert; again would be a 200 too.
+	"POST /api/v1/orgs/{org}/alerts/{id}/acknowledge": {params: alertOfA, allowed: []int{200}},
+	"GET /api/v1/orgs/{org}/sources":                  {allowed: []int{200}},
+	// A public IP literal: saving checks the address without DNS.
+	"POST /api/v1/orgs/{org}/sources":        {body: `{"kind":"rss","config":{"url":"https://93.184.215.14/feed{n}.xml"},"interval_seconds":1200}`, allowed: []int{201}},
+	"GET /api/v1/orgs/{org}/sources/{id}":    {params: sourceOfA, allowed: []int{200}},
+	"PATCH /api/v1/orgs/{org}/sources/{id}":  {params: sourceOfA, body: `{"name":"Renamed {n}","config":{"url":"https://93.184.215.14/other{n}.xml"}}`, allowed: []int{200}},
+	"DELETE /api/v1/orgs/{org}/sources/{id}": {params: sourceOfA, allowed: []int{204}},
+	// The fixture's feed is on loopback, which the guarded client refuses
+	// at once: the answer carries the refusal (200).
+	"POST /api/v1/orgs/{org}/sources/{id}/test": {params: sourceOfA, allowed: []int{200}},
 }
 
 var listeningWebCases = map[string]routeCase{
