@@ -232,7 +232,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	// Attachments at signed, expiring addresses, for networks that fetch them.
 	rt.Handle(httpx.Route{Method: "GET", Pattern: media.PublicPath, Access: httpx.Public}, a.PublicMedia)
 
-	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Ingest: a.Ingest, Log: a.Log, AllowPrivate: a.Config.AllowPriv}).Register(rt)
+	(&api.API{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, Ingest: a.Ingest, Log: a.Log, AllowPrivate: a.Config.AllowPriv, HTTP: a.HTTP}).Register(rt)
 	w, err := web.New(web.Deps{DB: a.DB, Auth: a.Auth, Orgs: a.Orgs, Campaigns: a.Campaigns, Imports: a.Imports, Media: a.Media, Notify: a.Notify, Academy: a.Academy, ListenImports: a.ListenImports, Log: a.Log, Config: a.Config, HTTP: a.HTTP, Version: Version})
 	if err != nil {
 		return nil, err
