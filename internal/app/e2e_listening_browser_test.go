@@ -7,17 +7,32 @@ package app_test
 // CSP with nothing in the console.
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attache-project/attache/internal/org"
+	"github.com/attache-project/attache/internal/signal"
 	"github.com/attache-project/attache/internal/testutil"
 )
+
+// orgID is the id of the organisation with the slug.
+func orgID(t *testing.T, e testutil.Engine, slug string) int64 {
+	t.Helper()
+	o, err := org.GetOrgBySlug(context.Background(), e.DB.R(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
 
 // listeningFile writes a JSONL export: n texts about the grain corridor
 // in Ukrainian, Serbian Cyrillic and English spread over the last two
@@ -125,5 +140,32 @@ func TestBrowserListeningJourney(t *testing.T) {
 		}
 		requireNoSeriousAxe(t, ctx, "topic dashboard")
 		saveScreenshot(t, ctx, "listening-topic.png")
+
+		// A spike of the topic: its alert page draws the hourly chart
+		// against the threshold, and the topic's chart shades it.
+		topicID, err := strconv.ParseInt(topicPath[strings.LastIndex(topicPath, "/")+1:], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hour := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+		series := make([]int, 169)
+		series[168] = 60
+		detail, _ := json.Marshal(signal.SpikeDetail{Hour: hour, Count: 60, Median: 2, MAD: 1, Threshold: 10, Hours: 1, Peak: 60,
+			PeakHour: hour, SeriesStart: hour.Add(-168 * time.Hour), Series: series})
+		alert := signal.Alert{OrgID: orgID(t, e, "mfa-ua"), Kind: signal.KindSpike, Key: "spike:browser", TopicID: topicID,
+			Title: "Grain corridor: 60 mentions in an hour", Detail: detail, WindowStart: hour, WindowEnd: hour.Add(time.Hour)}
+		if _, err := signal.Raise(context.Background(), e.DB.W(), &alert); err != nil {
+			t.Fatal(err)
+		}
+		open(t, ctx, base, "/o/mfa-ua/listening/alerts")
+		clickAndWaitForPage(t, ctx, `a[href$="/listening/alerts/`+strconv.FormatInt(alert.ID, 10)+`"]`, "open the alert")
+		testutil.BrowserDo(t, ctx, "wait for the spike chart", chromedp.WaitVisible(chromedp.CSS(`#alert-spike[data-drawn="1"] #chart-spike canvas`)))
+		clickAndWaitForPage(t, ctx, `form[action$="/acknowledge"] button`, "mark the alert as seen to")
+		if msg := evalString(t, ctx, "read the notice", `document.querySelector('[role="status"]')?.textContent || ''`); !strings.Contains(msg, "seen to") {
+			t.Errorf("after acknowledging: %q", msg)
+		}
+		if msgs := testutil.BrowserConsole(ctx); len(msgs) > 0 {
+			t.Errorf("the console has messages on the alert pages:\n%s", strings.Join(msgs, "\n"))
+		}
 	})
 }
