@@ -12,6 +12,8 @@ import (
 	"github.com/attache-project/attache/internal/authz"
 	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/listen"
+	"github.com/attache-project/attache/internal/mail"
+	"github.com/attache-project/attache/internal/notify"
 	"github.com/attache-project/attache/internal/signal"
 	"github.com/attache-project/attache/internal/testutil"
 )
@@ -108,5 +110,40 @@ func TestWebListeningSources(t *testing.T) {
 		eb := newBrowser(t, f)
 		eb.signIn(f.Members[authz.Editor])
 		wantStatus(t, "an editor adds", eb.post(base, url.Values{"kind": {"rss"}, "url": {"https://93.184.215.14/x.xml"}}), 403)
+	})
+}
+
+// An alert goes out by email: the detector's notification of a
+// coordinated burst reaches the analyst through a real SMTP server, with
+// the alert's title and a link to it; the editor gets none.
+func TestListeningAlertEmail(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := context.Background()
+		mp := testutil.NewMailpit(t)
+		f := NewFixture(t, e)
+		svc := notify.New(f.DB, &mail.SMTP{Host: mp.Host, Port: mp.Port, From: "Attaché <alerts@attache.example>", TLS: "none"}, "https://attache.example", nil)
+		now := time.Now().UTC()
+		var items []ingest.Item
+		for i := range 5 {
+			items = append(items, ingest.Item{Source: "telegram", ExternalID: fmt.Sprintf("e%d", i), AuthorHandle: fmt.Sprintf("bot%d", i), Lang: "uk",
+				Text: fmt.Sprintf("Терміново: уряд приховує правду про мобілізацію, поширюйте, поки не видалили! %d", i), At: now.Add(-time.Duration(5+i) * time.Minute)})
+		}
+		if _, err := f.Ingest.Ingest(ctx, f.A.ID, items); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := (&signal.Detector{DB: f.DB, Notify: svc}).RunOrg(ctx, f.A.ID); err != nil || n != 1 {
+			t.Fatalf("detector raised %d (%v), want the cluster", n, err)
+		}
+		if n, err := svc.SendPending(ctx); err != nil || n < 1 {
+			t.Fatalf("emailed %d (%v)", n, err)
+		}
+		msg := mp.WaitFor(t, f.Members[authz.Analyst].Email)
+		if !strings.Contains(msg.Text, "listening alert") || !strings.Contains(msg.Text, "https://attache.example/o/"+f.A.Slug+"/listening/alerts/") {
+			t.Errorf("alert email: %q\n%s", msg.Subject, msg.Text)
+		}
+		var editorMails int
+		if err := f.DB.R().QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", f.Members[authz.Editor].ID).Scan(&editorMails); err != nil || editorMails != 0 {
+			t.Errorf("the editor has %d notifications (%v)", editorMails, err)
+		}
 	})
 }
