@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -122,5 +123,41 @@ func TestWebNarrativesAndStreamDates(t *testing.T) {
 		saved := b.post(narrative, url.Values{"name": {"Biolabs"}, "query": {"biolab*"}, "claim": {"Labs make weapons."}, "countries": {"XX1"}})
 		wantStatus(t, "bad country", saved, 422)
 		wantBody(t, "bad country", saved, "countries-error")
+	})
+}
+
+// The stream and a topic's page go back page by page, keeping their
+// filters.
+func TestWebListeningPages(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		f := NewFixture(t, e, WithPasswords())
+		base := fmt.Sprintf("/o/%s/listening", f.A.Slug)
+		b := newBrowser(t, f)
+		b.signIn(f.Members[authz.Analyst])
+		start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		var items []ingest.Item
+		for i := range 70 {
+			items = append(items, ingest.Item{Source: "rss", ExternalID: fmt.Sprintf("p%d", i), Lang: "en",
+				Text: fmt.Sprintf("Harbour report number %03d", i), At: start.Add(time.Duration(i) * time.Minute)})
+		}
+		if _, err := f.Ingest.Ingest(context.Background(), f.A.ID, items); err != nil {
+			t.Fatal(err)
+		}
+		first := b.get(base + "?lang=en")
+		wantBody(t, "first page", first, "number 069", "number 020", "Older mentions")
+		if strings.Contains(first.Body, "number 019") {
+			t.Fatal("the first page holds more than 50")
+		}
+		i := strings.Index(first.Body, `href="?before`)
+		j := strings.Index(first.Body[i+6:], `"`)
+		older := html.UnescapeString(first.Body[i+6 : i+6+j])
+		if !strings.Contains(older, "lang=en") {
+			t.Errorf("the next page drops the filter: %s", older)
+		}
+		second := b.get(base + older)
+		wantBody(t, "second page", second, "number 019", "number 000")
+		if strings.Contains(second.Body, "number 020") || strings.Contains(second.Body, "Older mentions") {
+			t.Errorf("the second page (%s) repeats the first or offers a third: %v %v", older, strings.Contains(second.Body, "number 020"), strings.Contains(second.Body, "Older mentions"))
+		}
 	})
 }

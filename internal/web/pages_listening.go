@@ -55,6 +55,8 @@ type listeningData struct {
 	StatsJSON string
 	// The home's topic list: matches per day over the last week.
 	Sparks map[int64]sparkline
+	// Older is the query of the stream's next page ("" at the end).
+	Older string
 	// OpenAlerts counts the alerts nobody has acknowledged.
 	OpenAlerts int
 	// NewNarrative: the form page of a new narrative.
@@ -91,7 +93,37 @@ func streamFilter(q url.Values, loc *time.Location) (listen.Filter, string) {
 	if d, err := time.ParseInLocation("2006-01-02", q.Get("to"), loc); err == nil {
 		f.To = d.AddDate(0, 0, 1)
 	}
+	f.Before = cursorOf(q)
 	return f, q.Get("q")
+}
+
+// cursorOf reads the page position (before_at, before_id) of a listing.
+func cursorOf(q url.Values) *listen.Cursor {
+	at, err := time.Parse(time.RFC3339Nano, q.Get("before_at"))
+	if err != nil {
+		return nil
+	}
+	id, err := strconv.ParseInt(q.Get("before_id"), 10, 64)
+	if err != nil || id < 1 {
+		return nil
+	}
+	return &listen.Cursor{At: at, ID: id}
+}
+
+// olderQuery is the address ("?…") of the next page after ms under the
+// filters of q, or "" when ms was the last page.
+func olderQuery(q url.Values, ms []listen.Mention) string {
+	if len(ms) < listen.DefaultLimit {
+		return ""
+	}
+	next := url.Values{}
+	for k, v := range q {
+		next[k] = v
+	}
+	last := ms[len(ms)-1]
+	next.Set("before_at", last.At.Format(time.RFC3339Nano))
+	next.Set("before_id", strconv.FormatInt(last.ID, 10))
+	return "?" + next.Encode()
 }
 
 func (wb *Web) listeningHome(w http.ResponseWriter, r *http.Request, o org.Org) {
@@ -169,7 +201,8 @@ func (wb *Web) renderListening(w http.ResponseWriter, r *http.Request, o org.Org
 		wb.fail(w, r, err)
 		return
 	}
-	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv, Sparks: sparks, OpenAlerts: open}
+	pg.Data = listeningData{Topics: ts, Mentions: ms, Filter: r.URL.Query(), QueryCaret: queryCaret(pg), Preview: pv, Sparks: sparks, OpenAlerts: open,
+		Older: olderQuery(r.URL.Query(), ms)}
 	wb.render(w, r, status, "listening", pg)
 }
 
@@ -266,7 +299,7 @@ func (wb *Web) renderNarrativeForm(w http.ResponseWriter, r *http.Request, pg *p
 
 func (wb *Web) renderTopic(w http.ResponseWriter, r *http.Request, o org.Org, pg *page, t listen.Topic, status int) {
 	ctx := r.Context()
-	ms, err := wb.listening().Mentions(ctx, pg.P, o.ID, "", listen.Filter{TopicID: t.ID})
+	ms, err := wb.listening().Mentions(ctx, pg.P, o.ID, "", listen.Filter{TopicID: t.ID, Before: cursorOf(r.URL.Query())})
 	if err != nil {
 		wb.fail(w, r, err)
 		return
@@ -307,7 +340,8 @@ func (wb *Web) renderTopic(w http.ResponseWriter, r *http.Request, o org.Org, pg
 	for i, p := range periods {
 		keys[i] = p.key
 	}
-	pg.Data = listeningData{Topic: &t, Mentions: ms, QueryCaret: queryCaret(pg), Period: period, Periods: keys, Stats: &stats, StatsJSON: string(js)}
+	pg.Data = listeningData{Topic: &t, Mentions: ms, QueryCaret: queryCaret(pg), Period: period, Periods: keys, Stats: &stats, StatsJSON: string(js),
+		Older: olderQuery(r.URL.Query(), ms)}
 	wb.render(w, r, status, "listening", pg)
 }
 

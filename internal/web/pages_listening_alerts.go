@@ -69,7 +69,7 @@ func (wb *Web) alertList(w http.ResponseWriter, r *http.Request, o org.Org) {
 		next := r.URL.Query()
 		next.Set("before", last.CreatedAt.Format(time.RFC3339Nano))
 		next.Set("before_id", strconv.FormatInt(last.ID, 10))
-		d.Older = next.Encode()
+		d.Older = "?" + next.Encode()
 	}
 	if q.Get("acknowledged") != "" {
 		pg.Notice = pg.L.T("listening.alert.acknowledged")
