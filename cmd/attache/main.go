@@ -46,6 +46,7 @@ var commands = []command{
 	{"query match", "match JSONL texts against JSONL standing queries; one JSONL line of matches per text", runQueryMatch},
 	{"listen import", "import a JSONL or CSV file of public texts into an organisation's listening", runListenImport},
 	{"text langid", "identify the language and script of each line on stdin; one JSONL line each", runTextLangid},
+	{"bench listen", "measure analysis, matching and ingest side by side with their baselines", runBenchListen},
 	{"version", "print the version", runVersion},
 }
 

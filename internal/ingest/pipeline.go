@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/attache-project/attache/internal/db"
@@ -120,19 +121,28 @@ func (p *Pipeline) Prepare(ctx context.Context, orgID int64, items []Item) (*Bat
 	}
 	fetched := now().UTC()
 	// Preparing an item (identification above all) is the costly part:
-	// it runs on every core, each worker with its own buffers.
+	// it runs on every core, each worker with its own buffers, taking the
+	// next chunk of items as it is free (texts differ in cost, and the
+	// storer of the previous batch shares the cores: a fixed share each
+	// would leave a core idle at the end).
 	prepared := make([]prepared, len(items))
 	workers := min(runtime.GOMAXPROCS(0), (len(items)+63)/64)
+	const chunk = 16
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range workers {
+		wg.Go(func() {
 			var s scratch
-			for i := w; i < len(items); i += workers {
-				prepared[i] = p.prepare(items[i], orgID, fetched, matcher, &s)
+			for {
+				from := int(next.Add(chunk)) - chunk
+				if from >= len(items) {
+					return
+				}
+				for i := from; i < min(from+chunk, len(items)); i++ {
+					prepared[i] = p.prepare(items[i], orgID, fetched, matcher, &s)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	b.mentions = make([]listen.Mention, 0, len(items))
@@ -217,7 +227,10 @@ func (p *Pipeline) annotate(m *listen.Mention, matcher *lql.Matcher, s *scratch)
 	m.Keys = listen.KeysOf(s.toks)
 	s.doc = lql.Doc{Tokens: s.toks, Lang: m.Language, Source: m.Source, Author: m.AuthorHandle, Country: m.Country}
 	s.hits = matcher.Match(&s.doc, s.hits[:0])
-	var ids []int64
+	if len(s.hits) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(s.hits))
 	for _, h := range s.hits {
 		if id, err := strconv.ParseInt(h, 10, 64); err == nil {
 			ids = append(ids, id)

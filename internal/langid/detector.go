@@ -88,7 +88,7 @@ func build(languages []lingua.Language, mode Mode) lingua.LanguageDetector {
 
 // Detect returns the language, script and confidence of text. The script
 // is counted over the whole text; the language is decided on its first
-// maxModelRunes characters.
+// maxModelRunes characters (maxLowModelRunes in low accuracy mode).
 func (d *Detector) Detect(text string) Result {
 	script := Script(text)
 	if lang, ok := singleLanguageScripts[script]; ok {
@@ -104,7 +104,11 @@ func (d *Detector) Detect(text string) Result {
 		// No letters, or a script none of the languages that matter uses.
 		return Result{Script: script}
 	}
-	values := ld.ComputeLanguageConfidenceValues(modelPrefix(text, maxModelRunes))
+	limit := maxModelRunes
+	if d.mode == Low {
+		limit = maxLowModelRunes
+	}
+	values := ld.ComputeLanguageConfidenceValues(modelPrefix(text, limit))
 	// lingua sorts the values, best first; a tie at the top (all zero when
 	// no n-gram is known) means it cannot decide.
 	if len(values) == 0 || values[0].Value() == 0 || (len(values) > 1 && values[0].Value() == values[1].Value()) {

@@ -15,55 +15,30 @@ import (
 
 	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/listen"
+	"github.com/attache-project/attache/internal/listen/listenbench"
 	"github.com/attache-project/attache/internal/testutil"
 	"github.com/attache-project/attache/internal/text"
 )
 
-// corpus draws realistic mentions: a language (weighted by how many
-// sentences the test data has of it), then 8–40 words of that language
-// drawn by their frequency in the test data, a time within 90 days, a
-// source and one of 20,000 authors.
-type corpus struct {
-	langs  []string            // one entry per sample sentence: drawing from it weights languages
-	tokens map[string][]string // language → every word occurrence (drawing from it follows frequency)
-	vocab  map[string][]string // language → distinct words
-	end    time.Time
-}
+// corpus draws realistic mentions (listenbench.Corpus over the test
+// samples): a language (weighted by how many sentences the test data has
+// of it), then 8–40 words of that language drawn by their frequency in the
+// test data, a time within 90 days, a source and one of 20,000 authors.
+type corpus struct{ *listenbench.Corpus }
 
 func newCorpus(samples []sample) *corpus {
-	c := &corpus{tokens: map[string][]string{}, vocab: map[string][]string{}, end: testBase}
-	seen := map[string]bool{}
-	for _, s := range samples {
-		l := s.language()
-		c.langs = append(c.langs, l)
-		for _, w := range words(s.Text) {
-			w = strings.ToLower(w)
-			c.tokens[l] = append(c.tokens[l], w)
-			if !seen[l+" "+w] {
-				seen[l+" "+w] = true
-				c.vocab[l] = append(c.vocab[l], w)
-			}
-		}
+	bs := make([]listenbench.Sample, len(samples))
+	for i, s := range samples {
+		bs[i] = listenbench.Sample{Lang: s.Lang, Text: s.Text}
 	}
-	return c
+	return &corpus{listenbench.NewCorpus(bs, testBase)}
 }
 
 func (c *corpus) mention(rng *rand.Rand, org int64, ext string) listen.Mention {
-	l := c.langs[rng.IntN(len(c.langs))]
-	toks := c.tokens[l]
-	n := 8 + rng.IntN(33)
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(toks[rng.IntN(len(toks))])
-	}
+	m := c.Mention(rng, ext)
 	return listen.Mention{
-		OrgID: org, Source: testSources[rng.IntN(len(testSources))], ExternalID: ext,
-		AuthorHandle: "user" + strconv.Itoa(rng.IntN(20000)), Text: b.String(), Language: l,
-		At:    c.end.Add(-time.Duration(rng.Int64N(int64(90 * 24 * time.Hour)))).Truncate(time.Microsecond),
-		Likes: int64(rng.IntN(50)),
+		OrgID: org, Source: m.Source, ExternalID: m.ExternalID, AuthorHandle: m.Author,
+		Text: m.Text, Language: m.Lang, At: m.At, Likes: m.Likes,
 	}
 }
 
@@ -100,7 +75,7 @@ func BenchmarkInsertBatch(b *testing.B) {
 					insertBench(b, e, c.batch(rng, org, "pre-", from, 10000))
 				}
 				batches := make([][]listen.Mention, b.N)
-				next := c.end
+				next := c.End
 				for i := range batches {
 					batches[i] = c.batch(rng, org, fmt.Sprintf("%d-", i), 0, size)
 					for j := range batches[i] {
@@ -315,10 +290,10 @@ func largeQueries(c *corpus, byFreq, lang bool, n int) []listen.SearchQuery {
 	rng := rand.New(rand.NewPCG(2, 2))
 	var qs []listen.SearchQuery
 	for len(qs) < n {
-		l := c.langs[rng.IntN(len(c.langs))]
-		pool := c.vocab[l]
+		l := c.Langs[rng.IntN(len(c.Langs))]
+		pool := c.Vocab[l]
 		if byFreq {
-			pool = c.tokens[l]
+			pool = c.Tokens[l]
 		}
 		w1, w2 := pool[rng.IntN(len(pool))], pool[rng.IntN(len(pool))]
 		k1, k2 := text.TermKeys(w1), text.TermKeys(w2)

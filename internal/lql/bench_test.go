@@ -1,28 +1,26 @@
 package lql
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"unicode"
-	"unicode/utf8"
+	"time"
 
+	"github.com/attache-project/attache/internal/listen/listenbench"
 	"github.com/attache-project/attache/internal/text"
 )
 
 // The matcher benchmarks: 10,000 standing queries written from the
-// vocabulary of real multilingual text (testdata/udhr-dev.jsonl, see
-// testdata/README.md) against its short texts (the 8-word snippets), as
-// texts per second for (a) analysis alone, (b) the Matcher, analysis
-// included, (c) brute force: every query's Query.Match, analysis included.
+// vocabulary of real multilingual text (the UDHR development set embedded
+// in listenbench) against its short texts (the 8-word snippets), as texts
+// per second for (a) analysis alone, (b) the Matcher, analysis included,
+// (c) brute force: every query's Query.Match, analysis included.
 //
-//	go test -run '^$' -bench 'Analyze|Matcher|BruteForce' -cpu 1 -count 5 ./internal/lql/
+//	go test -run '^$' -bench 'Analyze|Matcher|BruteForce' -cpu 1 -count 6 ./internal/lql/
+//
+// BenchmarkMatcherVsAnalysis runs (a) and (b) in alternating rounds, for
+// their ratio on a shared machine.
 
 const benchQueries = 10000
 
@@ -36,37 +34,19 @@ type benchData struct {
 var benchOnce = sync.OnceValues(loadBenchData)
 
 func loadBenchData() (*benchData, error) {
-	f, err := os.Open("testdata/udhr-dev.jsonl")
+	samples, err := listenbench.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var sentences []benchText
+	sentences, snippets := listenbench.Split(samples)
 	d := &benchData{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Lang, Text string
-			Short      bool
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			return nil, err
-		}
+	for _, s := range snippets {
 		// "sr-Latn" and the like: the language part is what lang: filters name.
-		lang, _, _ := strings.Cut(line.Lang, "-")
-		if line.Short {
-			d.texts = append(d.texts, benchText{line.Text, lang})
-		} else {
-			sentences = append(sentences, benchText{line.Text, lang})
-		}
+		d.texts = append(d.texts, benchText{s.Text, s.Language()})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	w := newQueryWriter(sentences, rand.New(rand.NewPCG(2026, 6)))
+	w := listenbench.NewQueryWriter(sentences, rand.New(rand.NewPCG(2026, 6)))
 	for len(d.queries) < benchQueries {
-		s := w.query()
+		s := w.Query()
 		q, err := Parse(s)
 		if err != nil {
 			return nil, fmt.Errorf("benchmark query %q: %w", s, err)
@@ -74,81 +54,6 @@ func loadBenchData() (*benchData, error) {
 		d.queries = append(d.queries, q)
 	}
 	return d, nil
-}
-
-// queryWriter writes queries the way analysts do: content words, names and
-// short phrases from the language of the stream, drawn by frequency.
-type queryWriter struct {
-	r       *rand.Rand
-	words   []string // content words (at least 4 letters), once per occurrence: a uniform pick is a pick by frequency
-	bigrams []string // adjacent word pairs from the sentences, with a content word
-	langs   []string
-}
-
-func newQueryWriter(sentences []benchText, r *rand.Rand) *queryWriter {
-	w := &queryWriter{r: r}
-	seen := map[string]bool{}
-	for _, s := range sentences {
-		if !seen[s.lang] {
-			seen[s.lang] = true
-			w.langs = append(w.langs, s.lang)
-		}
-		ws := strings.FieldsFunc(s.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' })
-		for i, word := range ws {
-			word = strings.Trim(word, "-")
-			if utf8.RuneCountInString(word) >= 4 {
-				w.words = append(w.words, word)
-				if i+1 < len(ws) {
-					w.bigrams = append(w.bigrams, word+" "+strings.Trim(ws[i+1], "-"))
-				}
-			}
-		}
-	}
-	slices.Sort(w.langs)
-	return w
-}
-
-func (w *queryWriter) word() string   { return pick(w.r, w.words) }
-func (w *queryWriter) phrase() string { return `"` + pick(w.r, w.bigrams) + `"` }
-
-// prefix cuts a content word after 4 to 6 letters.
-func (w *queryWriter) prefix() string {
-	rs := []rune(w.word())
-	n := min(len(rs), 4+w.r.IntN(3))
-	return string(rs[:n]) + "*"
-}
-
-func (w *queryWriter) query() string {
-	switch k := w.r.IntN(20); {
-	case k < 4: // two or three words
-		if w.r.IntN(2) == 0 {
-			return w.word() + " " + w.word()
-		}
-		return w.word() + " AND " + w.word() + " " + w.word()
-	case k < 7: // a topic: any of several names, with a context word
-		return fmt.Sprintf("(%s OR %s OR %s) %s", w.word(), w.word(), w.word(), w.word())
-	case k < 9:
-		return w.word() + " OR " + w.word()
-	case k < 12:
-		if w.r.IntN(2) == 0 {
-			return w.phrase()
-		}
-		return w.phrase() + " " + w.word()
-	case k < 14:
-		f := ""
-		if w.r.IntN(3) == 0 {
-			f = "f"
-		}
-		return fmt.Sprintf("%s NEAR/%d%s %s", w.word(), 2+w.r.IntN(4), f, w.word())
-	case k < 16: // exclusions
-		if w.r.IntN(2) == 0 {
-			return w.word() + " " + w.word() + " -" + w.word()
-		}
-		return fmt.Sprintf("%s NOT (%s OR %s)", w.word(), w.word(), w.word())
-	case k < 18:
-		return w.prefix() + " " + w.word()
-	}
-	return fmt.Sprintf("lang:%s (%s OR %s)", pick(w.r, w.langs), w.word(), w.word())
 }
 
 func benchSetup(b *testing.B) *benchData {
@@ -173,12 +78,29 @@ func BenchmarkAnalyze(b *testing.B) {
 	reportTexts(b)
 }
 
-func BenchmarkMatcher(b *testing.B) {
-	d := benchSetup(b)
+// benchMatcher returns a Matcher of the benchmark queries with its index
+// built (the first Match after a change builds it).
+func benchMatcher(d *benchData) *Matcher {
 	m := NewMatcher()
 	for i, q := range d.queries {
 		m.Set(fmt.Sprint(i), q)
 	}
+	m.Match(&Doc{}, nil)
+	return m
+}
+
+// BenchmarkMatcherBuild is the cost of a change of topics: setting the
+// 10,000 queries and building the index (the first Match).
+func BenchmarkMatcherBuild(b *testing.B) {
+	d := benchSetup(b)
+	for b.Loop() {
+		benchMatcher(d)
+	}
+}
+
+func BenchmarkMatcher(b *testing.B) {
+	d := benchSetup(b)
+	m := benchMatcher(d)
 	var doc Doc
 	var ids []string
 	matched := 0
@@ -218,4 +140,36 @@ func BenchmarkBruteForce(b *testing.B) {
 		}
 	}
 	reportTexts(b)
+}
+
+// BenchmarkMatcherVsAnalysis runs (a) and (b) in alternating rounds of 64
+// texts within one benchmark, so that both see the same machine: on a
+// shared machine the ratio is steadier than two separate benchmarks.
+func BenchmarkMatcherVsAnalysis(b *testing.B) {
+	d := benchSetup(b)
+	m := benchMatcher(d)
+	var doc Doc
+	var ids []string
+	var toks []text.Token
+	var ta, tm time.Duration
+	const round = 64
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		for j := range round {
+			toks = text.AnalyzeAppend(toks[:0], d.texts[(n+j)%len(d.texts)].text)
+		}
+		mid := time.Now()
+		for j := range round {
+			t := d.texts[(n+j)%len(d.texts)]
+			doc = Doc{Tokens: text.AnalyzeAppend(doc.Tokens[:0], t.text), Lang: t.lang}
+			ids = m.Match(&doc, ids[:0])
+		}
+		tm += time.Since(mid)
+		ta += mid.Sub(start)
+		n += round
+	}
+	b.ReportMetric(float64(n)/ta.Seconds(), "analysis-texts/s")
+	b.ReportMetric(float64(n)/tm.Seconds(), "matcher-texts/s")
+	b.ReportMetric(ta.Seconds()/tm.Seconds(), "ratio")
 }

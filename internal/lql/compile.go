@@ -32,15 +32,26 @@ type program struct {
 type compiler struct {
 	program
 	number func(uint32) uint32
+	str    func(string) uint32
 }
 
 // compile writes the program of a parsed query; number maps the query's
-// own key numbers to those of the dictionary the program will run against
-// (nil: the query's own).
-func compile(root *node, number func(uint32) uint32) program {
-	c := compiler{number: number}
+// own key numbers to those of the dictionary the program will run against,
+// str numbers its strings in a table shared by many programs (nil: the
+// query's own numbers, its own strings in program.strs).
+func compile(root *node, number func(uint32) uint32, str func(string) uint32) program {
+	c := compiler{number: number, str: str}
 	c.emit(root)
 	return c.program
+}
+
+// strIndex numbers a prefix or a filter value.
+func (c *compiler) strIndex(s string) uint32 {
+	if c.str != nil {
+		return c.str(s)
+	}
+	c.strs = append(c.strs, s)
+	return uint32(len(c.strs) - 1)
 }
 
 func (c *compiler) emit(n *node) {
@@ -72,8 +83,7 @@ func (c *compiler) emit(n *node) {
 		c.span(n.kids[1].span)
 		c.code[at+3] = uint32(len(c.code))
 	case kFilter:
-		c.code = append(c.code, opFilter, uint32(n.field), uint32(len(c.strs)))
-		c.strs = append(c.strs, n.value)
+		c.code = append(c.code, opFilter, uint32(n.field), c.strIndex(n.value))
 	}
 }
 
@@ -84,8 +94,7 @@ func (c *compiler) span(sp *span) {
 		if e.prefix {
 			c.code = append(c.code, uint32(len(e.keys))|prefixBit)
 			for _, k := range e.keys {
-				c.code = append(c.code, uint32(len(c.strs)))
-				c.strs = append(c.strs, k)
+				c.code = append(c.code, c.strIndex(k))
 			}
 			continue
 		}

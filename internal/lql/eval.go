@@ -21,33 +21,34 @@ func (q *Query) Match(d *Doc) bool {
 // key numbers come from one dictionary (a query's own or a Matcher's).
 type docState struct {
 	toks    []text.Token
-	ids     []uint32 // numbers of the tokens' keys found in the dictionary, token after token
-	pos     []int32  // pos[j]: the token of ids[j]
-	ends    []int32  // ends[i]: where token i's numbers end in ids
-	present []uint32 // present[id] == gen: some token has key id
-	gen     uint32
+	ids     []uint32                // numbers of the tokens' keys found in the dictionary, token after token
+	pos     []int32                 // pos[j]: the token of ids[j]
+	ends    []int32                 // ends[i]: where token i's numbers end in ids
+	present bitset                  // id present: some token has key id (or the document the field value)
+	marked  []uint32                // the ids added to present, to clear them
 	fields  [len(fieldNames)]string // folded Lang, Source, Author, Country
+	raw     [len(fieldNames)]string // the same as given
 	starts  [2][]int32              // NEAR's scratch: where each operand matches
 }
 
 // reset starts a new document for a dictionary of dictSize keys, reusing
-// the buffers: a generation number spares clearing present.
+// the buffers.
 func (st *docState) reset(d *Doc, dictSize int) {
-	st.gen++
-	if st.gen == 0 {
-		clear(st.present)
-		st.gen = 1
-	}
-	if len(st.present) < dictSize {
-		st.present = append(st.present, make([]uint32, dictSize-len(st.present))...)
-	}
+	st.present.clearSome(st.marked)
+	st.marked = st.marked[:0]
+	st.present = st.present.grow(dictSize)
 	st.ids, st.pos, st.ends = st.ids[:0], st.pos[:0], st.ends[:0]
 	st.toks = d.Tokens
 	for f, v := range [...]string{d.Lang, d.Source, d.Author, d.Country} {
-		if v != "" {
-			v = foldField(field(f), v)
+		// Texts in a row mostly share their language, source and country:
+		// fold a value only when it changes.
+		if v != st.raw[f] {
+			st.raw[f] = v
+			if v != "" {
+				v = foldField(field(f), v)
+			}
+			st.fields[f] = v
 		}
-		st.fields[f] = v
 	}
 }
 
@@ -59,7 +60,7 @@ func (st *docState) load(d *Doc, dict map[string]uint32) {
 			if id, ok := dict[k]; ok {
 				st.ids = append(st.ids, id)
 				st.pos = append(st.pos, int32(i))
-				st.present[id] = st.gen
+				st.mark(id)
 			}
 		}
 		st.ends = append(st.ends, int32(len(st.ids)))
@@ -105,9 +106,19 @@ func (st *docState) filter(f field, want string) bool {
 	return f == fieldLang && len(v) > len(want) && v[len(want)] == '-' && v[:len(want)] == want
 }
 
+// mark adds id to present; false if it was there already.
+func (st *docState) mark(id uint32) bool {
+	if st.present.has(id) {
+		return false
+	}
+	st.present.add(id)
+	st.marked = append(st.marked, id)
+	return true
+}
+
 func (st *docState) anyPresent(ids []uint32) bool {
 	for _, id := range ids {
-		if st.present[id] == st.gen {
+		if st.present.has(id) {
 			return true
 		}
 	}
@@ -142,12 +153,13 @@ func (st *docState) spanAnywhere(p *program, pc int) bool {
 // spanFind appends the positions where the span at pc matches (only the
 // first one if first).
 func (st *docState) spanFind(p *program, pc int, dst []int32, first bool) []int32 {
-	if !st.possible(p, pc) {
-		return dst
-	}
 	elems := int32(p.code[pc+1])
 	last := int32(len(st.toks)) - elems // the last position a match can start at
 	if p.code[pc+3]&prefixBit != 0 {
+		// Every position is a start: first rule out a missing word.
+		if !st.possible(p, pc) {
+			return dst
+		}
 		for at := int32(0); at <= last; at++ {
 			if st.spanAt(p, pc, int(at)) {
 				if dst = append(dst, at); first {
@@ -166,7 +178,7 @@ func (st *docState) spanFind(p *program, pc int, dst []int32, first bool) []int3
 			continue
 		}
 		prev = at
-		if st.spanAt(p, pc, int(at)) {
+		if st.spanAfterFirst(p, pc, int(at)) {
 			if dst = append(dst, at); first {
 				return dst
 			}
@@ -179,6 +191,20 @@ func (st *docState) spanFind(p *program, pc int, dst []int32, first bool) []int3
 func (st *docState) spanAt(p *program, pc, at int) bool {
 	epc := pc + 3
 	for k := range int(p.code[pc+1]) {
+		if !st.elemAt(p, epc, at+k) {
+			return false
+		}
+		epc += elemSize(p.code, epc)
+	}
+	return true
+}
+
+// spanAfterFirst is spanAt for a start where the first element is known
+// to match.
+func (st *docState) spanAfterFirst(p *program, pc, at int) bool {
+	epc := pc + 3
+	epc += elemSize(p.code, epc)
+	for k := 1; k < int(p.code[pc+1]); k++ {
 		if !st.elemAt(p, epc, at+k) {
 			return false
 		}

@@ -41,7 +41,7 @@ func Parse(q string) (*Query, error) {
 	if culprit := positiveCheck(root); culprit != nil {
 		return nil, errAt(culprit.pos, "a query needs at least one positive clause")
 	}
-	return &Query{root: root, dict: p.dict, prog: compile(root, nil)}, nil
+	return &Query{root: root, dict: p.dict, prog: compile(root, nil, nil)}, nil
 }
 
 type parser struct {

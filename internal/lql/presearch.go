@@ -2,52 +2,92 @@ package lql
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
 // The presearcher decides where the Matcher files each query, so that a
 // document is evaluated only against queries it could match:
 //
-//   - A query made only of words and filters with AND, OR and NOT is
-//     rewritten as an OR of ANDs of "atoms" (one search key, or one field
-//     value) present or absent, and filed once per AND, under its rarest
-//     atom, with up to two more atoms that must be present too ("also")
-//     and two that must not. Such a query needs no evaluation: a filing
-//     whose atoms are there, and whose absent atoms are not, is a match.
-//   - Any other query is filed under a need: what every match contains
-//     (one element of a phrase, a prefix, an OR of such), with up to two
-//     atoms every match also contains; a filing whose atoms are present
-//     makes the query a candidate, evaluated in full.
+//   - A query made only of words, prefixes and filters with AND, OR and
+//     NOT is rewritten as an OR of ANDs of "atoms" (a word — any of its
+//     keys —, a prefix — any key starting with it —, or a field value)
+//     present or absent, and filed once per AND (or per group of ANDs
+//     that differ in one atom, factor.go), under its rarest atom, with up
+//     to two more atoms that must be present too ("also"), up to three of
+//     which one must be ("any") and two that must not. Such a query needs
+//     no evaluation: a filing whose conditions hold is a match.
+//   - Any other query (phrases, NEAR) is filed under a need: what every
+//     match contains (one element of a phrase, an OR of such), with up to
+//     two atoms every match also contains; a filing whose atoms are
+//     present makes the query a candidate, evaluated in full.
 //   - A query with no need (NOT inside OR, say) is checked against every
 //     document; the language requires a positive clause, so these are rare.
 
-// atom is one search key or one field value.
+// atom is one search key, one word, one prefix or one field value. A word
+// with several keys (a Cyrillic word has one per transliteration table) is
+// one atom, present when any of its keys is: filing it under each key
+// would multiply the filings of an AND by the keys of each of its words,
+// and a text in Cyrillic, which has them all, would reach every one of
+// them. A prefix is an atom too, present when a key starts with it (with
+// several keys, any of them).
 type atom struct {
-	key    string    // a token key, or
+	key    string    // a token key, or alternatives (altKey), or
 	filter filterKey // a field value, when key is ""
 }
+
+// keySep joins the alternatives of an atom; no key contains it, nor the
+// star that ends a prefix alternative.
+const keySep = "\x00"
+
+// altKey is the atom key of a span element: its key when it is one word
+// with one key, else its keys (prefixes with a star), sorted and joined by
+// keySep.
+func altKey(keys []string, prefix bool) string {
+	alts := slices.Clone(keys)
+	if prefix {
+		for i := range alts {
+			alts[i] += "*"
+		}
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	slices.Sort(alts)
+	return strings.Join(slices.Compact(alts), keySep)
+}
+
+// alternatives are the keys and prefixes (with their star) of an atom key.
+func altsOf(k string) []string { return strings.Split(k, keySep) }
+
+// compound reports whether an atom key is not a single key: several
+// alternatives, or a prefix. Only single keys are looked up directly; a
+// compound atom is found through its alternatives.
+func compound(k string) bool { return strings.Contains(k, keySep) || strings.HasSuffix(k, "*") }
+
+// prefixAlt returns the prefix of a prefix alternative.
+func prefixAlt(alt string) (string, bool) { return strings.CutSuffix(alt, "*") }
 
 type filterKey struct {
 	field field
 	value string // folded
 }
 
-// need is one way to file a query: every match contains one of its terms,
-// a word starting with one of its prefixes, or one of its field values.
+// need is one way to file a query: every match contains one of its terms
+// (atom keys: words or prefixes) or one of its field values.
 type need struct {
-	terms    []string
-	prefixes []string
-	filters  []filterKey
-	cost     float64 // estimated share of documents that contain the need
+	terms   []string
+	filters []filterKey
+	cost    float64 // estimated share of documents that contain the need
 }
 
 // filing is one place a query is filed.
 type filing struct {
-	at     atom   // an exact key or field value, or
-	prefix string // a prefix, when set
-	also   []atom // at most maxAlso, present too
-	not    []atom // at most maxNot, absent (exact filings only)
-	exact  bool   // at and also present, not absent: the query matches
+	at    atom   // the atom it is filed under
+	also  []atom // at most maxAlso, present too
+	any   []atom // at most maxAny, one of them present (exact filings only; none: no condition)
+	not   []atom // at most maxNot, absent (exact filings only)
+	exact bool   // at and also present, not absent: the query matches
 }
 
 // plan is where a query is filed; none: it is checked against every document.
@@ -82,6 +122,16 @@ func lengthCost(key string) float64 {
 func (c costs) atom(a atom) float64 {
 	base := 0.5
 	switch {
+	case compound(a.key): // present when any of its alternatives is
+		sum := 0.0
+		for _, alt := range altsOf(a.key) {
+			if p, ok := prefixAlt(alt); ok {
+				sum += c.prefix(p)
+			} else {
+				sum += c.atom(atom{key: alt})
+			}
+		}
+		return sum
 	case a.key != "":
 		base = lengthCost(a.key)
 	case a.filter.field == fieldAuthor:
@@ -145,10 +195,10 @@ func planFor(root *node, c costs) plan {
 // checked with it.
 func exactPlan(ands []conj, c costs) plan {
 	var p plan
-	for _, and := range ands {
-		pos := slices.Clone(and.pos)
+	for _, g := range factor(ands, c) {
+		pos := slices.Clone(g.common)
 		slices.SortStableFunc(pos, c.compare)
-		p.filings = append(p.filings, filing{at: pos[0], also: pos[1:], not: and.neg, exact: true})
+		p.filings = append(p.filings, filing{at: pos[0], also: pos[1:], any: g.any, not: g.neg, exact: true})
 	}
 	return p
 }
@@ -163,22 +213,15 @@ type conj struct{ pos, neg []atom }
 func dnf(n *node, neg bool) ([]conj, bool) {
 	switch n.kind {
 	case kSpan:
-		if len(n.span.elems) != 1 || n.span.elems[0].prefix {
+		if len(n.span.elems) != 1 {
 			return nil, false
 		}
-		keys := n.span.elems[0].keys
-		if neg { // no key present
-			c := conj{}
-			for _, k := range keys {
-				c.neg = append(c.neg, atom{key: k})
-			}
-			return []conj{c}, len(c.neg) <= maxNot
+		e := n.span.elems[0]
+		a := atom{key: altKey(e.keys, e.prefix)}
+		if neg {
+			return []conj{{neg: []atom{a}}}, true
 		}
-		var out []conj
-		for _, k := range keys {
-			out = append(out, conj{pos: []atom{{key: k}}})
-		}
-		return out, len(out) <= maxTerms
+		return []conj{{pos: []atom{a}}}, true
 	case kFilter:
 		a := atom{filter: filterKey{n.field, n.value}}
 		if neg {
@@ -253,17 +296,8 @@ func alternatives(n *node, c costs) []need {
 	case kSpan:
 		var out []need
 		for _, e := range n.span.elems {
-			var nd need
-			for _, k := range e.keys {
-				if e.prefix {
-					nd.prefixes = append(nd.prefixes, k)
-					nd.cost += c.prefix(k)
-				} else {
-					nd.terms = append(nd.terms, k)
-					nd.cost += c.atom(atom{key: k})
-				}
-			}
-			out = append(out, nd)
+			k := altKey(e.keys, e.prefix)
+			out = append(out, need{terms: []string{k}, cost: c.atom(atom{key: k})})
 		}
 		return out
 	case kFilter:
@@ -293,11 +327,10 @@ func alternatives(n *node, c costs) []need {
 				return 0
 			})
 			all.terms = append(all.terms, best.terms...)
-			all.prefixes = append(all.prefixes, best.prefixes...)
 			all.filters = append(all.filters, best.filters...)
 			all.cost += best.cost
 		}
-		all.terms, all.prefixes = dedup(all.terms), dedup(all.prefixes)
+		all.terms = dedup(all.terms)
 		return []need{all}
 	}
 	return nil // NOT
@@ -309,8 +342,8 @@ func requiredAtoms(n *node) []atom {
 	case kSpan:
 		var out []atom
 		for _, e := range n.span.elems {
-			if !e.prefix && len(e.keys) == 1 {
-				out = append(out, atom{key: e.keys[0]})
+			if a := (atom{key: altKey(e.keys, e.prefix)}); !slices.Contains(out, a) {
+				out = append(out, a)
 			}
 		}
 		return out
@@ -335,10 +368,10 @@ func requiredAtoms(n *node) []atom {
 func pickAlso(required []atom, nd need, c costs) []atom {
 	var cands []atom
 	for _, a := range required {
-		if a.key != "" && len(nd.terms) == 1 && nd.terms[0] == a.key && len(nd.prefixes)+len(nd.filters) == 0 {
+		if a.key != "" && len(nd.terms) == 1 && nd.terms[0] == a.key && len(nd.filters) == 0 {
 			continue
 		}
-		if a.key == "" && len(nd.filters) == 1 && nd.filters[0] == a.filter && len(nd.terms)+len(nd.prefixes) == 0 {
+		if a.key == "" && len(nd.filters) == 1 && nd.filters[0] == a.filter && len(nd.terms) == 0 {
 			continue
 		}
 		cands = append(cands, a)
@@ -347,14 +380,11 @@ func pickAlso(required []atom, nd need, c costs) []atom {
 	return cands[:min(len(cands), maxAlso)]
 }
 
-// filings turns a need into one filing per term, prefix and field value.
+// filings turns a need into one filing per term and field value.
 func (nd need) filings(also []atom) []filing {
 	var out []filing
 	for _, k := range nd.terms {
 		out = append(out, filing{at: atom{key: k}, also: also})
-	}
-	for _, p := range nd.prefixes {
-		out = append(out, filing{prefix: p, also: also})
 	}
 	for _, f := range dedupFilters(nd.filters) {
 		out = append(out, filing{at: atom{filter: f}, also: also})

@@ -15,18 +15,22 @@ func describe(p plan) string {
 	}
 	name := func(a atom) string {
 		if a.key != "" {
-			return a.key
+			return strings.ReplaceAll(a.key, keySep, "/")
 		}
 		return a.filter.field.String() + ":" + a.filter.value
 	}
 	var parts []string
 	for _, f := range p.filings {
 		s := name(f.at)
-		if f.prefix != "" {
-			s = f.prefix + "*"
-		}
 		for _, a := range f.also {
 			s += "+" + name(a)
+		}
+		if len(f.any) > 0 {
+			var any []string
+			for _, a := range f.any {
+				any = append(any, name(a))
+			}
+			s += "+(" + strings.Join(any, "|") + ")"
 		}
 		for _, a := range f.not {
 			s += "-" + name(a)
@@ -41,7 +45,8 @@ func describe(p plan) string {
 }
 
 // TestPlan: where queries are filed. Without use counts, the longer word
-// is taken as the rarer.
+// is taken as the rarer. Several keys of one word, or prefixes, print as
+// alternatives joined by "/".
 func TestPlan(t *testing.T) {
 	tests := []struct{ query, want string }{
 		{"grain", "exact grain"},
@@ -50,16 +55,22 @@ func TestPlan(t *testing.T) {
 		{"grain -wheat", "exact grain-wheat"},
 		{"corridor NOT (wheat OR grain)", "exact corridor-wheat-grain"},
 		{"NOT NOT grain", "exact grain"},
-		{"(EU OR NATO) Kosovo", "exact kosovo+eu | exact kosovo+nato"},
-		{"grain -grain", ""}, // never matches: filed nowhere
+		{"(EU OR NATO) Kosovo", "exact kosovo+(eu|nato)"}, // one filing: any of the names
+		{"(EU OR NATO OR UN) Kosovo -Serbia", "exact kosovo+(eu|nato|un)-serbia"},
+		{"(EU OR NATO OR UN OR OSCE) Kosovo", "exact kosovo+(eu|nato|un) | exact kosovo+osce"},
+		{"(Kosovo OR Serbia) EU", "exact kosovo+eu | exact serbia+eu"}, // EU is more common than either
+		{"grain -grain", ""},                                           // never matches: filed nowhere
 		{"lang:uk", "exact lang:uk"},
 		{"lang:uk grain", "exact grain+lang:uk"},
 		{"author:@Ana grain", "exact author:ana+grain"},
 		{`"grain corridor"`, "corridor+grain"},
 		{`"grain corridor" -wheat`, "corridor+grain"},
 		{"sanctions NEAR/3 Russia", "sanctions+russia"},
-		{"embass* grain", "embass*+grain"},
-		{"embass*", "embass*"},
+		{"embass* grain", "exact grain+embass*"}, // a prefix is an atom: present when a key starts with it
+		{"embass*", "exact embass*"},
+		{"embass* -grain", "exact embass*-grain"},
+		{"Вуч* grain", "exact grain+vuc*/vuch*"}, // a prefix with several keys: any of them
+		{"embass* NEAR/2 grain", "grain+embass*"},
 		{`grain OR "wheat exports"`, "exports | grain"},
 		{`NOT NOT "grain corridor"`, "always"},
 	}
