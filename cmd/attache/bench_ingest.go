@@ -102,9 +102,9 @@ func endToEnd(ctx context.Context, d *db.DB, orgID int64, topics []string, id in
 		stored <- err
 	}()
 	var err error
-	for from := 0; from < len(items) && err == nil; from += importBatch {
+	for from := 0; from < len(items) && err == nil; from += ingest.StreamBatch {
 		var b *ingest.Batch
-		if b, err = p.Prepare(ctx, orgID, items[from:min(from+importBatch, len(items))]); err == nil {
+		if b, err = p.Prepare(ctx, orgID, items[from:min(from+ingest.StreamBatch, len(items))]); err == nil {
 			batches <- b
 		}
 	}
@@ -130,9 +130,9 @@ func rawInsert(ctx context.Context, d *db.DB, orgID int64, items []ingest.Item) 
 			At: it.At, FetchedAt: now, Likes: it.Likes}
 	}
 	start := time.Now()
-	for from := 0; from < len(ms); from += importBatch {
+	for from := 0; from < len(ms); from += ingest.StreamBatch {
 		err := d.InTx(ctx, func(tx *db.Tx) error {
-			_, _, err := listen.InsertBatch(ctx, tx, ms[from:min(from+importBatch, len(ms))])
+			_, _, err := listen.InsertBatch(ctx, tx, ms[from:min(from+ingest.StreamBatch, len(ms))])
 			return err
 		})
 		if err != nil {
