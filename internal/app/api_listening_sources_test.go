@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attache-project/attache/internal/authz"
+	"github.com/attache-project/attache/internal/netguard"
 	"github.com/attache-project/attache/internal/testutil"
 )
 
@@ -161,6 +162,8 @@ func TestAPIListeningSources(t *testing.T) {
 		// With --allow-private-endpoints, a feed on loopback is accepted
 		// and fetched.
 		f.Config.AllowPriv = true
+		guarded := f.HTTP
+		f.HTTP = netguard.Client(true, 10*time.Second) // what the app builds with the flag
 		h, err := f.Handler(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +190,7 @@ func TestAPIListeningSources(t *testing.T) {
 		if r := c.call(t, "nothing stored", "GET", "/api/v1/orgs/{org}/mentions", "/api/v1/orgs/"+f.A.Slug+"/mentions", analyst.Token, "", 200); strings.Contains(r.Body, "Odesa") {
 			t.Errorf("a test stored mentions: %s", r.Body)
 		}
-		f.Config.AllowPriv = false
+		f.Config.AllowPriv, f.HTTP = false, guarded
 
 		// Another organisation; removal.
 		bBase := "/api/v1/orgs/" + f.B.Slug + "/sources"
