@@ -528,7 +528,7 @@ func (p *feedParser) textOf(f feedField, kind string) string {
 	}
 	switch {
 	case typ == "html" || typ == "text/html":
-		return htmlToText(f.text)
+		return HTMLText(f.text)
 	case typ == "text" || typ == "text/plain":
 		return strings.TrimSpace(f.text)
 	case typ != "" && typ != "xhtml":
@@ -536,7 +536,7 @@ func (p *feedParser) textOf(f feedField, kind string) string {
 	case kind == "title":
 		return html.UnescapeString(f.text)
 	}
-	return htmlToText(f.text)
+	return HTMLText(f.text)
 }
 
 // linkOf is the address in an RSS link (its text) or an Atom link (its

@@ -301,12 +301,12 @@ func cutNFC(s string, n int) string {
 	return s[:k]
 }
 
-// htmlToText reduces an HTML fragment to its text, with
+// HTMLText reduces an HTML fragment to its text, with
 // golang.org/x/net/html's tokenizer (which never fails on bad markup):
 // entities decoded, the content of scripts, styles and other non-text
 // elements dropped, block elements turned into line breaks (paragraphs and
 // headings into a blank line), runs of white space into one space.
-func htmlToText(s string) string {
+func HTMLText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return oneLine(s)
 	}
@@ -382,7 +382,9 @@ func (w *textWriter) tag(tag string) {
 	case "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "dl", "figure", "hr",
 		"section", "article", "header", "footer", "aside", "address", "main", "nav":
 		w.lines = 2
-	case "br", "div", "li", "tr", "dt", "dd", "figcaption", "caption":
+	case "br":
+		w.lines = min(w.lines+1, 2) // two in a row make a blank line
+	case "div", "li", "tr", "dt", "dd", "figcaption", "caption":
 		w.lines = max(w.lines, 1)
 	case "td", "th", "img":
 		w.space = true

@@ -250,8 +250,8 @@ func TestHTMLToText(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range tests {
-		if got := htmlToText(tc.in); got != tc.want {
-			t.Errorf("htmlToText(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := HTMLText(tc.in); got != tc.want {
+			t.Errorf("HTMLText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -66,7 +66,7 @@ func FuzzHTMLText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := htmlText(s)
+		out := ingest.HTMLText(s)
 		if utf8.ValidString(s) && !utf8.ValidString(out) {
 			t.Fatalf("invalid UTF-8 from valid input: %q", out)
 		}

@@ -8,9 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/net/html"
 
 	"github.com/attache-project/attache/internal/ingest"
 )
@@ -227,7 +224,7 @@ func statusItem(s status, host string) (ingest.Item, bool) {
 	if s.URI == "" {
 		return ingest.Item{}, false
 	}
-	text := htmlText(s.Content)
+	text := ingest.HTMLText(s.Content)
 	if cw := strings.TrimSpace(s.SpoilerText); cw != "" {
 		text = strings.TrimSpace(cw + "\n\n" + text)
 	}
@@ -253,80 +250,4 @@ func statusItem(s status, host string) (ingest.Item, bool) {
 		it.At = t.UTC()
 	}
 	return it, true
-}
-
-// htmlText reduces a status's HTML (Mastodon sends sanitised p, br, span
-// and a; other servers more) to plain text: tags removed, entities
-// decoded, a line break for <br>, a blank line between paragraphs and
-// blocks, runs of white space inside the text collapsed, scripts and
-// styles dropped. The hidden parts of shortened links are kept, so a link
-// reads whole.
-func htmlText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return strings.Join(strings.Fields(s), " ")
-	}
-	z := html.NewTokenizer(strings.NewReader(s))
-	var w textWriter
-	skip := 0
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			return w.b.String()
-		case html.TextToken:
-			if skip == 0 {
-				w.text(string(z.Text()))
-			}
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, _ := z.TagName()
-			tag := string(name)
-			if tag == "script" || tag == "style" || tag == "template" {
-				switch {
-				case tt == html.StartTagToken:
-					skip++
-				case tt == html.EndTagToken && skip > 0:
-					skip--
-				}
-			}
-			w.tag(tag)
-		}
-	}
-}
-
-// textWriter writes text with white space collapsed and the breaks that
-// tags ask for, none at either end.
-type textWriter struct {
-	b     strings.Builder
-	space bool
-	lines int
-}
-
-func (w *textWriter) text(s string) {
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			w.space = true
-			continue
-		}
-		if w.b.Len() > 0 {
-			switch {
-			case w.lines > 0:
-				w.b.WriteString("\n\n"[:w.lines])
-			case w.space:
-				w.b.WriteByte(' ')
-			}
-		}
-		w.space, w.lines = false, 0
-		w.b.WriteRune(r)
-	}
-}
-
-func (w *textWriter) tag(tag string) {
-	switch tag {
-	case "p", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "div", "hr", "table":
-		w.lines = 2
-	case "br":
-		w.lines = min(w.lines+1, 2) // two in a row make a blank line
-	case "li", "tr":
-		w.lines = max(w.lines, 1)
-	}
 }

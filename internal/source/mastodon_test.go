@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attache-project/attache/internal/ingest"
 	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/netguard"
 	"github.com/attache-project/attache/internal/testutil"
@@ -398,8 +399,8 @@ func TestHTMLText(t *testing.T) {
 		"<p>unclosed <b>bold":                      "unclosed bold",
 		`<a href="x">link <span class="invisible">https://</span>example.org</a>`: "link https://example.org",
 	} {
-		if got := htmlText(in); got != want {
-			t.Errorf("htmlText(%q) = %q, want %q", in, got, want)
+		if got := ingest.HTMLText(in); got != want {
+			t.Errorf("ingest.HTMLText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

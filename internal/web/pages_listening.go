@@ -253,18 +253,25 @@ func topicChangeOf(f url.Values) listen.TopicChange {
 		Languages: listen.SplitCodes(f.Get("languages"))}
 }
 
-func (wb *Web) topicOf(w http.ResponseWriter, r *http.Request, o org.Org, pg *page) (listen.Topic, bool) {
+// byPathID loads what {id} names with get; a bad id or a failed load
+// writes the error page and reports false.
+func byPathID[T any](wb *Web, w http.ResponseWriter, r *http.Request, get func(id int64) (T, error)) (T, bool) {
 	id, ok := pathID(r, "id")
 	if !ok {
 		wb.fail(w, r, db.ErrNotFound)
-		return listen.Topic{}, false
+		var zero T
+		return zero, false
 	}
-	t, err := wb.listening().Topic(r.Context(), pg.P, o.ID, id)
+	v, err := get(id)
 	if err != nil {
 		wb.fail(w, r, err)
-		return t, false
+		return v, false
 	}
-	return t, true
+	return v, true
+}
+
+func (wb *Web) topicOf(w http.ResponseWriter, r *http.Request, o org.Org, pg *page) (listen.Topic, bool) {
+	return byPathID(wb, w, r, func(id int64) (listen.Topic, error) { return wb.listening().Topic(r.Context(), pg.P, o.ID, id) })
 }
 
 func (wb *Web) topicPage(w http.ResponseWriter, r *http.Request, o org.Org) {

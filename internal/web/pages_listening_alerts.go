@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/attache-project/attache/internal/authz"
-	"github.com/attache-project/attache/internal/db"
 	"github.com/attache-project/attache/internal/httpx"
 	"github.com/attache-project/attache/internal/listen"
 	"github.com/attache-project/attache/internal/org"
@@ -96,17 +95,7 @@ func (wb *Web) topicNames(r *http.Request, pg *page, o org.Org) (map[int64]strin
 }
 
 func (wb *Web) alertOf(w http.ResponseWriter, r *http.Request, o org.Org, pg *page) (signal.Alert, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		wb.fail(w, r, db.ErrNotFound)
-		return signal.Alert{}, false
-	}
-	a, err := wb.alerts().Alert(r.Context(), pg.P, o.ID, id)
-	if err != nil {
-		wb.fail(w, r, err)
-		return a, false
-	}
-	return a, true
+	return byPathID(wb, w, r, func(id int64) (signal.Alert, error) { return wb.alerts().Alert(r.Context(), pg.P, o.ID, id) })
 }
 
 func (wb *Web) alertPage(w http.ResponseWriter, r *http.Request, o org.Org) {

@@ -87,14 +87,8 @@ func (wb *Web) listenImportUpload(w http.ResponseWriter, r *http.Request, o org.
 
 func (wb *Web) listenImportPage(w http.ResponseWriter, r *http.Request, o org.Org) {
 	pg := wb.orgPage(r, o, "listening", "")
-	id, ok := pathID(r, "id")
+	im, ok := byPathID(wb, w, r, func(id int64) (ingest.Import, error) { return ingest.GetImport(r.Context(), wb.DB.R(), o.ID, id) })
 	if !ok {
-		wb.fail(w, r, db.ErrNotFound)
-		return
-	}
-	im, err := ingest.GetImport(r.Context(), wb.DB.R(), o.ID, id)
-	if err != nil {
-		wb.fail(w, r, err)
 		return
 	}
 	pg.Title = pg.L.T("listening.import.of", "File", im.Filename)

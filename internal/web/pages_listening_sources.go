@@ -172,17 +172,7 @@ func (wb *Web) sourceCreate(w http.ResponseWriter, r *http.Request, o org.Org) {
 }
 
 func (wb *Web) sourceOf(w http.ResponseWriter, r *http.Request, o org.Org, pg *page) (source.Source, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		wb.fail(w, r, db.ErrNotFound)
-		return source.Source{}, false
-	}
-	s, err := wb.sources().Get(r.Context(), pg.P, o.ID, id)
-	if err != nil {
-		wb.fail(w, r, err)
-		return s, false
-	}
-	return s, true
+	return byPathID(wb, w, r, func(id int64) (source.Source, error) { return wb.sources().Get(r.Context(), pg.P, o.ID, id) })
 }
 
 func (wb *Web) sourcePage(w http.ResponseWriter, r *http.Request, o org.Org) {
